@@ -1,0 +1,37 @@
+# `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test install messages system-packages browser-packages serve
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# gettext compiles the translations; Chromium and CJK fonts are for the browser tests.
+system-packages:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+
+browser-packages:
+	@(test -x /usr/bin/chromium && fc-list | grep -qi "Noto Sans CJK") || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+messages: install system-packages
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+
+run: messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_curriculum
+	$(PY) manage.py setup_demo
+	@echo "Ops Academy on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: messages browser-packages
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)

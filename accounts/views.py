@@ -1,0 +1,17 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils.translation import gettext as _
+
+from .forms import ProfileForm
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Your profile has been saved."))
+        return redirect(translate_url(request.path, user.preferred_language))
+    return render(request, "accounts/profile.html", {"form": form})

@@ -1,0 +1,154 @@
+"""Write the curriculum files into the page tree: zh-hans pages, each with its en translation.
+
+One transaction: either every page is written or none is. A page is rewritten only when its
+source changed, and never over an instructor's edit unless `force` is given.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from wagtail.models import Locale, Page, Site
+
+from content.curriculum import LANGUAGES, CourseSource, read_curriculum
+
+from .models import CatalogPage, CoursePage, CurriculumRecord, LessonPage, ModulePage
+
+CATALOG_TITLE = {"zh-hans": "课程", "en": "Courses"}
+CATALOG_INTRO = {
+    "zh-hans": "面向产品与用户运营岗位的系统课程：读课文、做测验、拿证书。",
+    "en": "Structured training for product and user operations: read, practise, get certified.",
+}
+
+
+@dataclass
+class LoadReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: int = 0
+    kept_edits: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated)
+
+
+class _Writer:
+    def __init__(self, force, report):
+        self.force, self.report = force, report
+        self.records = {r.page_id: r for r in CurriculumRecord.objects.all()}
+        self.locales = {lang: Locale.objects.get_or_create(language_code=lang)[0] for lang in LANGUAGES}
+
+    def write(self, model, parent, lookup, digest, fields):
+        """Create or update the page of `model` under `parent` found by `lookup`."""
+        page = model.objects.child_of(parent).filter(**lookup).first()
+        if page is None:
+            page = model(**lookup, **fields)
+            parent.add_child(instance=page)
+            revision = page.save_revision()
+            revision.publish()
+            self._remember(page, digest, revision)
+            self.report.created.append(page)
+            return page
+        record = self.records.get(page.pk)
+        if record and record.source_digest == digest:
+            self.report.unchanged += 1
+            return page
+        if record and page.latest_revision_id != record.revision_id and not self.force:
+            self.report.kept_edits.append(page)
+            return page
+        for name, value in fields.items():
+            setattr(page, name, value)
+        revision = page.save_revision()
+        revision.publish()
+        self._remember(page, digest, revision)
+        self.report.updated.append(page)
+        return page
+
+    def _remember(self, page, digest, revision):
+        record, _ = CurriculumRecord.objects.update_or_create(
+            page=page, defaults={"source_digest": digest, "revision_id": revision.pk}
+        )
+        self.records[page.pk] = record
+
+
+def load_curriculum(directory=None, *, force=False) -> LoadReport:
+    """Read and validate every file first (raising CurriculumError), then write."""
+    source = read_curriculum(directory or settings.CURRICULUM_DIR)
+    return write_curriculum(source, force=force)
+
+
+@transaction.atomic
+def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
+    report = LoadReport()
+    writer = _Writer(force, report)
+    root = Page.get_first_root_node()
+    catalogs = {}
+    for lang in LANGUAGES:
+        translation_of = catalogs.get(LANGUAGES[0])
+        catalogs[lang] = writer.write(
+            CatalogPage,
+            root,
+            {"locale": writer.locales[lang]},
+            f"catalog:{lang}",
+            {
+                "title": CATALOG_TITLE[lang],
+                "slug": f"courses-{lang}",
+                "intro": CATALOG_INTRO[lang],
+                **({"translation_key": translation_of.translation_key} if translation_of else {}),
+            },
+        )
+    _point_site_at(catalogs[LANGUAGES[0]])
+
+    digest = source.digest()
+    courses = _translated(writer, CoursePage, catalogs, source.slug, digest, lambda lang: {
+        "title": source.title[lang],
+        "summary": source.summary[lang],
+        "intro": source.introduction[lang],
+    })
+    modules_by_slug = {}
+    for module in source.modules:
+        modules = _translated(writer, ModulePage, courses, module.slug, module.digest(), lambda lang: {
+            "title": module.title[lang],
+            "introduction": module.introduction[lang],
+            "learning_objectives": "\n".join(module.objectives[lang]),
+            "estimated_minutes": module.estimated_minutes,
+            "prerequisite": modules_by_slug[module.prerequisite][lang] if module.prerequisite else None,
+        })
+        modules_by_slug[module.slug] = modules
+        for lesson in module.lessons:
+            _translated(writer, LessonPage, modules, lesson.slug, lesson.digest(), lambda lang: {
+                "title": lesson.texts[lang].title,
+                "summary": lesson.texts[lang].summary,
+                "estimated_minutes": lesson.texts[lang].estimated_minutes,
+                "body": lesson.texts[lang].body,
+            })
+    return report
+
+
+def _translated(writer, model, parents, slug, digest, fields_for):
+    """Write the page in every language; translations share the first one's key."""
+    pages = {}
+    for lang in LANGUAGES:
+        fields = fields_for(lang)
+        if pages:
+            fields["translation_key"] = pages[LANGUAGES[0]].translation_key
+        pages[lang] = writer.write(
+            model, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, f"{digest}:{lang}", fields
+        )
+    return pages
+
+
+def _point_site_at(catalog):
+    """The default site serves the catalog; Wagtail's placeholder welcome page goes."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", root_page=catalog, is_default_site=True, site_name="Ops Academy")
+        return
+    if site.root_page_id != catalog.pk:
+        old_root = site.root_page
+        site.root_page = catalog
+        site.site_name = "Ops Academy"
+        site.save()
+        if type(old_root.specific) is Page and not old_root.get_children().exists():
+            old_root.delete()

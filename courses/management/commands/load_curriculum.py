@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from content.curriculum import CurriculumError
+from courses.curriculum import load_curriculum
+
+
+class Command(BaseCommand):
+    help = "Load the curriculum files into the page tree (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--path", help="Curriculum folder (default: settings.CURRICULUM_DIR).")
+        parser.add_argument(
+            "--force", action="store_true", help="Overwrite pages that an instructor has edited."
+        )
+
+    def handle(self, *args, path=None, force=False, **options):
+        try:
+            report = load_curriculum(path, force=force)
+        except CurriculumError as error:
+            raise CommandError(f"Nothing loaded. {error}") from None
+        self.stdout.write(
+            f"Curriculum: {len(report.created)} pages created, {len(report.updated)} updated, "
+            f"{report.unchanged} unchanged."
+        )
+        for page in report.kept_edits:
+            self.stdout.write(
+                self.style.WARNING(f"Kept instructor edits on '{page.title}' (use --force to overwrite).")
+            )

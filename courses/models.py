@@ -1,0 +1,202 @@
+"""The course tree (catalog → course → module → lesson) and each learner's progress in it.
+
+Progress rows are keyed by the pages' Wagtail `translation_key`, not their ids: a course read
+half in Chinese and half in English is one course, with one enrolment and one set of
+completed lessons.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, PageChooserPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page, PageManager, PageQuerySet
+
+from content.blocks import LessonBodyBlock
+from content.markdown import render_markdown
+
+
+class CourseTreeQuerySet(PageQuerySet):
+    def for_listing(self):
+        """What a listing card reads: the page, its locale (for the URL) and nothing else."""
+        return self.live().public().select_related("locale")
+
+
+CourseTreeManager = PageManager.from_queryset(CourseTreeQuerySet)
+
+
+class CatalogPage(Page):
+    """The site's root in each language: the list of courses."""
+
+    intro = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CoursePage"]
+    cache_for_anonymous = True
+
+    class Meta:
+        verbose_name = _("course catalog")
+
+    def get_context(self, request, *args, **kwargs):
+        from .queries import catalog_courses
+
+        context = super().get_context(request, *args, **kwargs)
+        context["intro_html"] = render_markdown(self.intro)
+        context["courses"] = catalog_courses(self, request.user)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        response.cache_for_anonymous = self.cache_for_anonymous
+        return response
+
+
+class CoursePage(Page):
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    intro = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+
+    objects = CourseTreeManager()
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("intro")]
+    parent_page_types = ["courses.CatalogPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    class Meta:
+        verbose_name = _("course")
+
+    def get_context(self, request, *args, **kwargs):
+        from .queries import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["intro_html"] = render_markdown(self.intro)
+        context.update(course_outline(self, request.user))
+        return context
+
+
+class ModulePage(Page):
+    introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+    learning_objectives = models.TextField(
+        _("learning objectives"), blank=True, help_text=_("One objective per line.")
+    )
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=60)
+    prerequisite = models.ForeignKey(
+        "courses.ModulePage",
+        verbose_name=_("prerequisite module"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A module of the same course that must be finished first."),
+    )
+
+    objects = CourseTreeManager()
+
+    content_panels = Page.content_panels + [
+        FieldPanel("introduction"),
+        FieldPanel("learning_objectives"),
+        FieldPanel("estimated_minutes"),
+        PageChooserPanel("prerequisite", "courses.ModulePage"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("module")
+
+    @property
+    def objectives(self):
+        return [line.strip() for line in self.learning_objectives.splitlines() if line.strip()]
+
+    def clean(self):
+        super().clean()
+        if self.prerequisite_id and self.prerequisite_id == self.pk:
+            raise ValidationError({"prerequisite": _("A module cannot require itself.")})
+
+    def get_context(self, request, *args, **kwargs):
+        from .queries import module_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["introduction_html"] = render_markdown(self.introduction)
+        context.update(module_outline(self, request.user))
+        return context
+
+
+class LessonPage(Page):
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=15)
+    body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
+
+    objects = CourseTreeManager()
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("lesson")
+
+    def get_context(self, request, *args, **kwargs):
+        from .queries import lesson_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_context(self, request.user))
+        return context
+
+
+class Enrolment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course_key = models.UUIDField(_("course"), help_text=_("The course's translation key."))
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course_key"], name="courses_enrolment_one_per_course"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.course_key}"
+
+
+class LessonProgress(models.Model):
+    """One row per person and completed lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson_key = models.UUIDField(_("lesson"), help_text=_("The lesson's translation key."))
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson_key"], name="courses_lessonprogress_one_per_lesson"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ✓ {self.lesson_key}"
+
+
+class CurriculumRecord(models.Model):
+    """What `load_curriculum` last wrote to a page, so that a re-run can tell an unchanged
+    source (skip) from an instructor's later edit (keep, unless forced)."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    source_digest = models.CharField(max_length=64)
+    revision_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("curriculum record")
