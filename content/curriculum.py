@@ -39,8 +39,8 @@ class LessonSource:
     texts: dict  # language → LessonText
     files: list = field(default_factory=list)
 
-    def digest(self):
-        return _digest({lang: asdict(text) for lang, text in self.texts.items()})
+    def digest(self, language):
+        return _digest(asdict(self.texts[language]))
 
 
 @dataclass
@@ -54,8 +54,10 @@ class ModuleSource:
     lessons: list
     folder: Path
 
-    def digest(self):
-        fields = {k: v for k, v in asdict(self).items() if k not in {"lessons", "folder"}}
+    def digest(self, language):
+        fields = {"minutes": self.estimated_minutes, "prerequisite": self.prerequisite}
+        for name in ("title", "introduction", "objectives"):
+            fields[name] = getattr(self, name)[language]
         return _digest(fields)
 
 
@@ -67,8 +69,8 @@ class CourseSource:
     introduction: dict
     modules: list
 
-    def digest(self):
-        return _digest({"slug": self.slug, "title": self.title, "summary": self.summary, "introduction": self.introduction})
+    def digest(self, language):
+        return _digest([self.title[language], self.summary[language], self.introduction[language]])
 
 
 def _digest(data):

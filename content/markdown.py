@@ -5,6 +5,7 @@ the tags, attributes and URL schemes listed here. Anything not listed is dropped
 Markdown extension cannot widen what reaches the browser without a change to this file.
 """
 
+import re
 from functools import lru_cache
 
 import markdown
@@ -29,6 +30,7 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src"}
 # Only the classes Markdown itself emits survive (nh3 wants `class` here, not in ATTRIBUTES).
 ALLOWED_CLASSES = {
     "div": {"footnote"},
@@ -37,7 +39,28 @@ ALLOWED_CLASSES = {
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "toc", "sane_lists"]
 # Unicode slugs keep anchors on Chinese headings (the default drops every CJK character).
-EXTENSION_CONFIGS = {"toc": {"permalink": False, "slugify": slugify_unicode}}
+# Tables emit `align=` (allowed above) instead of `style=` (never allowed), so column alignment survives.
+EXTENSION_CONFIGS = {
+    "toc": {"permalink": False, "slugify": slugify_unicode},
+    "tables": {"use_align_attribute": True},
+}
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+_WHITESPACE_AND_CONTROLS = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _drop_disguised_schemes(tag: str, attribute: str, value: str) -> str | None:
+    """Drop a URL whose scheme, read with all whitespace and control characters removed, is not allowed.
+
+    nh3 reads schemes as today's browsers do. Python-Markdown expands tabs, so `jav<TAB>ascript:`
+    reaches nh3 as `jav    ascript:`: a relative URL to nh3 and current browsers, but one lenient
+    parser (old browser, mail client, PDF renderer) away from javascript:. Stay conservative.
+    """
+    if attribute in URL_ATTRIBUTES:
+        match = _SCHEME.match(_WHITESPACE_AND_CONTROLS.sub("", value).lower())
+        if match and match.group(1) not in ALLOWED_URL_SCHEMES:
+            return None
+    return value
 
 
 @lru_cache(maxsize=2048)
@@ -53,5 +76,6 @@ def render_markdown(text: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_drop_disguised_schemes,
         strip_comments=True,
     )

@@ -90,7 +90,7 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
             CatalogPage,
             root,
             {"locale": writer.locales[lang]},
-            f"catalog:{lang}",
+            f"catalog:{CATALOG_TITLE[lang]}:{CATALOG_INTRO[lang]}",
             {
                 "title": CATALOG_TITLE[lang],
                 "slug": f"courses-{lang}",
@@ -100,15 +100,14 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         )
     _point_site_at(catalogs[LANGUAGES[0]])
 
-    digest = source.digest()
-    courses = _translated(writer, CoursePage, catalogs, source.slug, digest, lambda lang: {
+    courses = _translated(writer, CoursePage, catalogs, source.slug, source.digest, lambda lang: {
         "title": source.title[lang],
         "summary": source.summary[lang],
         "intro": source.introduction[lang],
     })
     modules_by_slug = {}
     for module in source.modules:
-        modules = _translated(writer, ModulePage, courses, module.slug, module.digest(), lambda lang: {
+        modules = _translated(writer, ModulePage, courses, module.slug, module.digest, lambda lang: {
             "title": module.title[lang],
             "introduction": module.introduction[lang],
             "learning_objectives": "\n".join(module.objectives[lang]),
@@ -117,7 +116,7 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         })
         modules_by_slug[module.slug] = modules
         for lesson in module.lessons:
-            _translated(writer, LessonPage, modules, lesson.slug, lesson.digest(), lambda lang: {
+            _translated(writer, LessonPage, modules, lesson.slug, lesson.digest, lambda lang: {
                 "title": lesson.texts[lang].title,
                 "summary": lesson.texts[lang].summary,
                 "estimated_minutes": lesson.texts[lang].estimated_minutes,
@@ -126,7 +125,7 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
     return report
 
 
-def _translated(writer, model, parents, slug, digest, fields_for):
+def _translated(writer, model, parents, slug, digest_for, fields_for):
     """Write the page in every language; translations share the first one's key."""
     pages = {}
     for lang in LANGUAGES:
@@ -134,7 +133,7 @@ def _translated(writer, model, parents, slug, digest, fields_for):
         if pages:
             fields["translation_key"] = pages[LANGUAGES[0]].translation_key
         pages[lang] = writer.write(
-            model, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, f"{digest}:{lang}", fields
+            model, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, digest_for(lang), fields
         )
     return pages
 

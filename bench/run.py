@@ -1,0 +1,299 @@
+"""Load benchmark: seeded trainees, gunicorn (sync workers) on loopback, 16 concurrent clients.
+
+    .venv/bin/python bench/run.py --db sqlite
+    .venv/bin/python bench/run.py --db postgres --database-url postgres://…/opsacademy
+
+Creates a fresh database (an SQLite file in a temporary folder, or a new PostgreSQL database
+next to the one DATABASE_URL names), migrates, loads the curriculum, seeds the trainees and
+starts gunicorn on 127.0.0.1. Each endpoint is warmed up, then measured for a fixed time with a
+cap on the request count; the table compares the course pages with anchors from the same run
+(a trivial Django view, a title-only Wagtail page). The server is stopped and the database
+removed at the end, whatever happens. Results: stdout and bench/results/. docs/performance.md
+explains the targets and the figures.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
+
+SETTINGS = "config.settings.bench"
+TRIVIAL = "trivial view"
+MINIMAL_ANON = "minimal page, anonymous"
+MINIMAL_USER = "minimal page, logged in"
+CATALOG = "catalog, anonymous (cached)"
+LESSON = "lesson, logged in"
+DASHBOARD = "dashboard, logged in"
+# endpoint: (anchor, minimum share of the anchor's requests/s, p99 limit in ms or None)
+TARGETS = {
+    CATALOG: (TRIVIAL, 0.8, None),
+    LESSON: (MINIMAL_USER, 0.5, 150),
+    DASHBOARD: (MINIMAL_USER, 0.5, 150),
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
+                        help="postgres only: a database on the server to create the bench database from")
+    parser.add_argument("--trainees", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load first")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="cap per endpoint")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn sync workers (default 2 × cores + 1)")
+    parser.add_argument("--rotate", type=int, default=4,
+                        help="trainees per logged-in client, taken in turn")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    return parser.parse_args(argv)
+
+
+# -- the database -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(kind, server_url):
+    """Yield the DATABASE_URL of a new, empty database; remove it afterwards."""
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="opsacademy-bench-")
+        try:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    import psycopg
+
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("--db postgres needs --database-url (or DATABASE_URL) naming a PostgreSQL database")
+    name = f"opsacademy_bench_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(database_url, args):
+    """Migrate, load the curriculum, seed; return (seeded URLs, logged-in trainees, facts)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from bench.seed import log_in, seed
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_curriculum", stdout=open(os.devnull, "w"))
+    trainees, seeded = seed(args.trainees)
+    picked = trainees[:: max(1, len(trainees) // (args.concurrency * args.rotate))]
+    picked = log_in(picked[: args.concurrency * args.rotate])
+    facts = database_facts(connection)
+    if connection.vendor == "postgresql":
+        connection.cursor().execute("VACUUM ANALYZE")  # as autovacuum would, before the load
+    connections.close_all()
+    facts["prepare_seconds"] = round(time.perf_counter() - started, 1)
+    return seeded, picked, facts
+
+
+def database_facts(connection):
+    """What the run relies on: persistent connections, and WAL mode on SQLite."""
+    settings = connection.settings_dict
+    facts = {"vendor": connection.vendor, "conn_max_age": settings["CONN_MAX_AGE"]}
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA journal_mode")
+            facts["journal_mode"] = cursor.fetchone()[0]
+            cursor.execute("SELECT sqlite_version()")
+        else:
+            cursor.execute("SHOW server_version")
+        facts["version"] = cursor.fetchone()[0]
+    if not facts["conn_max_age"]:
+        sys.exit("CONN_MAX_AGE is 0: the benchmark needs persistent database connections")
+    if facts.get("journal_mode", "wal") != "wal":
+        sys.exit(f"SQLite runs in {facts['journal_mode']} mode, not WAL")
+    return facts
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(database_url, workers, log_path):
+    """Serve the project with `workers` sync workers on a free loopback port; always stop it."""
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "DATABASE_URL": database_url}
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "--worker-class", "sync", "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    ]
+    with open(log_path, "ab") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    try:
+        wait_until_up(port, server)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def wait_until_up(port, server, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}; see its log")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/trivial/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.2)
+    sys.exit("gunicorn did not answer within a minute")
+
+
+# -- the load ---------------------------------------------------------------------------------
+
+
+def endpoints(seeded, trainees, concurrency):
+    """The six measured endpoints; logged-in client i takes its own trainees in turn."""
+    sessions = [Identity({"sessionid": t.session_key}) for t in trainees]
+    per_client = [sessions[i::concurrency] for i in range(concurrency)]
+    signed_in = b"/accounts/logout/"  # the logout form: the session was accepted
+    return [
+        Endpoint(TRIVIAL, ["/_bench/trivial/"], [], b"ok"),
+        Endpoint(MINIMAL_ANON, [seeded.minimal_url], [], b"<h1>Minimal page</h1>"),
+        Endpoint(MINIMAL_USER, [seeded.minimal_url], per_client, b"<h1>Minimal page</h1>"),
+        Endpoint(CATALOG, [seeded.catalog_url], [], b'class="card card--course"'),
+        Endpoint(LESSON, seeded.lesson_urls, per_client, signed_in),
+        Endpoint(DASHBOARD, ["/zh-hans/my-learning/"], per_client, signed_in),
+    ]
+
+
+async def measure(port, all_endpoints, args):
+    results = {}
+    for endpoint in all_endpoints:
+        status, body = await fetch(port, endpoint.paths[0], (endpoint.identities or [[None]])[0][0])
+        if status != 200 or endpoint.expect not in body:
+            sys.exit(f"{endpoint.name}: {endpoint.paths[0]} answered {status} without the expected content")
+        load = dict(concurrency=args.concurrency, max_requests=args.max_requests)
+        await hammer(port, endpoint, seconds=args.warmup, **load)
+        results[endpoint.name] = await hammer(port, endpoint, seconds=args.duration, **load)
+        print(f"  measured {endpoint.name}", file=sys.stderr)
+    return results
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def verdict(name, results):
+    if name not in TARGETS:
+        return "anchor"
+    anchor, share, p99_limit = TARGETS[name]
+    ratio = results[name].rate / results[anchor].rate if results[anchor].rate else 0.0
+    passed = ratio >= share and (p99_limit is None or results[name].percentile(99) < p99_limit)
+    limit = f", p99 < {p99_limit} ms" if p99_limit else ""
+    return f"{'PASS' if passed else 'FAIL'} {ratio:.2f}× {anchor} (≥ {share}{limit})"
+
+
+def table(results):
+    lines = [
+        "| endpoint | requests/s | p50 ms | p99 ms | errors | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r.rate:,.0f} | {r.percentile(50):.1f} | {r.percentile(99):.1f} "
+            f"| {r.errors} | {verdict(name, results)} |"
+        )
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                     if line.startswith("MemTotal"))
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory_kb / 2**20, 1),
+            "python": platform.python_version()}
+
+
+def report(args, facts, seeded, results, output):
+    import django
+    import wagtail
+
+    about = {**machine(), "django": django.get_version(), "wagtail": wagtail.__version__, **facts,
+             "workers": args.workers, "concurrency": args.concurrency, "duration": args.duration,
+             "trainees": seeded.trainees, "progress_rows": seeded.progress_rows}
+    text = "\n".join([
+        f"# {args.db}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
+        f"{facts['vendor']} {facts['version']}; gunicorn {args.workers} sync workers; "
+        f"{args.concurrency} clients × {args.duration:g} s per endpoint; "
+        f"{seeded.trainees} trainees, {seeded.progress_rows} progress rows",
+        "", table(results), "",
+    ])
+    print(text)
+    failed = [name for name in TARGETS if verdict(name, results).startswith("FAIL")]
+    errors = sum(r.errors for r in results.values())
+    for name, r in results.items():
+        if r.errors:
+            print(f"{name}: {r.errors} errors, first: {r.first_error}")
+    (output / f"{args.db}.md").write_text(text, encoding="utf-8")
+    data = {name: {"rate": r.rate, "p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
+                   "requests": r.requests, "errors": r.errors, "target": verdict(name, results)}
+            for name, r in results.items()}
+    (output / f"{args.db}.json").write_text(json.dumps({"about": about, "results": data}, indent=2))
+    return 1 if failed or errors else 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+    log_path = args.output / f"{args.db}-gunicorn.log"
+    log_path.write_text(f"# {datetime.now().isoformat(timespec='seconds')}\n")
+    with fresh_database(args.db, args.database_url) as database_url:
+        print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
+        seeded, trainees, facts = prepare(database_url, args)
+        print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
+        with gunicorn(database_url, args.workers, log_path) as port:
+            results = asyncio.run(measure(port, endpoints(seeded, trainees, args.concurrency), args))
+        return report(args, facts, seeded, results, args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Fixtures for the Playwright tests, which talk to `live_server` in a thread of this process.
+
+The live server reads the database over its own connection, so these tests run in a
+transactional database, whose teardown empties every table. Wagtail's root page, locales and
+default site and our permission groups come from data migrations, so the tests also ask for a
+serialized rollback: the migrated rows are put back for the tests that run afterwards.
+"""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from courses import api
+
+
+@pytest.fixture
+def live_tree(transactional_db, django_db_serialized_rollback, make_tree):
+    """The test curriculum (2 modules × 3 lessons, module 2 requires module 1), committed."""
+    return make_tree()
+
+
+@pytest.fixture
+def log_in(context, live_server):
+    """Give the browser a session for `user`, enrolled in `course` when one is given."""
+
+    def log_in(user, course=None):
+        if course is not None:
+            api.enrol_learner(user, course)
+        client = Client()
+        client.force_login(user)
+        context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }])
+
+    return log_in
