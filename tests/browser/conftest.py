@@ -13,6 +13,22 @@ from django.test import Client
 from courses import api
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args(pytestconfig):
+    """Launch Debian's Chromium. Session-scoped, as pytest-playwright's session-scoped
+    `browser` requires; the function-scoped override in tests/conftest.py fails setup with
+    ScopeMismatch, so this one shadows it for the browser tests."""
+    launch_args = {
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+    if pytestconfig.getoption("--headed"):
+        launch_args["headless"] = False
+    if pytestconfig.getoption("--slowmo"):
+        launch_args["slow_mo"] = pytestconfig.getoption("--slowmo")
+    return launch_args
+
+
 @pytest.fixture
 def live_tree(transactional_db, django_db_serialized_rollback, make_tree):
     """The test curriculum (2 modules × 3 lessons, module 2 requires module 1), committed."""
