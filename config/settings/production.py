@@ -2,10 +2,14 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = os.environ["SECRET_KEY"]
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("Set SECRET_KEY to a random string of 50 characters or more.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
