@@ -1,9 +1,10 @@
 """Fixtures for the Playwright tests, which talk to `live_server` in a thread of this process.
 
 The live server reads the database over its own connection, so these tests run in a
-transactional database, whose teardown empties every table. Wagtail's root page, locales and
-default site and our permission groups come from data migrations, so the tests also ask for a
-serialized rollback: the migrated rows are put back for the tests that run afterwards.
+transactional database, whose teardown empties every table. Wagtail's root page, locale and
+default site and our role groups come from data migrations, so the tests also ask for a
+serialized rollback: Django reloads the migrated rows at the start of each such test.
+(pytest-django runs transactional tests after the `db` ones, which therefore still see them.)
 """
 
 import pytest
