@@ -35,3 +35,12 @@ run: messages
 
 test: messages browser-packages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# The load benchmark (bench/run.py, docs/performance.md): SQLite, then PostgreSQL — the one in
+# DATABASE_URL, else a local one started on 127.0.0.1 (needs root). Options: BENCH_ARGS=...
+.PHONY: bench
+bench: messages
+	$(PY) bench/run.py --db sqlite $(BENCH_ARGS); sqlite=$$?; \
+	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
+	$(PY) bench/run.py --db postgres --database-url "$$url" $(BENCH_ARGS); postgres=$$?; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0

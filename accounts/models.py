@@ -20,6 +20,14 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
     )
 
+    time_multiplier = models.DecimalField(
+        _("extra time multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=1,
+        help_text=_("Accommodation: every timed quiz lasts this many times its limit (e.g. 1.5)."),
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

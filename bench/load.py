@@ -50,6 +50,7 @@ class Result:
     seconds: float = 0.0
     latencies: list = field(default_factory=list)
     first_error: str = ""
+    cpu: dict = field(default_factory=dict)  # cores used: server, client, other programs
 
     @property
     def rate(self):

@@ -48,6 +48,7 @@ TARGETS = {
     LESSON: (MINIMAL_USER, 0.5, 150),
     DASHBOARD: (MINIMAL_USER, 0.5, 150),
 }
+BUSY_WARNING = 0.2  # cores used by programs outside the benchmark
 
 
 def parse_args(argv=None):
@@ -163,7 +164,7 @@ def gunicorn(database_url, workers, log_path):
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         wait_until_up(port, server)
-        yield port
+        yield port, server.pid  # its own session, so its process group is its pid
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -204,7 +205,8 @@ def endpoints(seeded, trainees, concurrency):
     ]
 
 
-async def measure(port, all_endpoints, args):
+async def measure(port, server_group, all_endpoints, args):
+    """Warm up and measure each endpoint in turn; note how much CPU went to other programs."""
     results = {}
     for endpoint in all_endpoints:
         status, body = await fetch(port, endpoint.paths[0], (endpoint.identities or [[None]])[0][0])
@@ -212,9 +214,42 @@ async def measure(port, all_endpoints, args):
             sys.exit(f"{endpoint.name}: {endpoint.paths[0]} answered {status} without the expected content")
         load = dict(concurrency=args.concurrency, max_requests=args.max_requests)
         await hammer(port, endpoint, seconds=args.warmup, **load)
-        results[endpoint.name] = await hammer(port, endpoint, seconds=args.duration, **load)
+        before = CpuSample.take(server_group)
+        result = await hammer(port, endpoint, seconds=args.duration, **load)
+        result.cpu = CpuSample.take(server_group) - before
+        results[endpoint.name] = result
         print(f"  measured {endpoint.name}", file=sys.stderr)
     return results
+
+
+class CpuSample:
+    """CPU seconds used so far: by the machine, by gunicorn (its process group), by us."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, machine, server, client, wall):
+        self.machine, self.server, self.client, self.wall = machine, server, client, wall
+
+    @classmethod
+    def take(cls, group):
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        idle = int(fields[3]) + int(fields[4])  # idle + iowait
+        busy = sum(int(f) for f in fields[:8]) - idle  # steal is time we lost, too
+        server = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                values = stat.read_text().rsplit(")", 1)[1].split()
+                if int(values[2]) == group:  # process group
+                    server += int(values[11]) + int(values[12])
+        own = os.times()
+        return cls(busy / cls.TICK, server / cls.TICK, own.user + own.system, time.monotonic())
+
+    def __sub__(self, earlier):
+        seconds = self.wall - earlier.wall
+        machine = (self.machine - earlier.machine) / seconds
+        server = (self.server - earlier.server) / seconds
+        client = (self.client - earlier.client) / seconds
+        return {"server": server, "client": client, "other": max(0.0, machine - server - client)}
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -232,13 +267,14 @@ def verdict(name, results):
 
 def table(results):
     lines = [
-        "| endpoint | requests/s | p50 ms | p99 ms | errors | target |",
-        "|---|---:|---:|---:|---:|---|",
+        "| endpoint | requests/s | p50 ms | p99 ms | errors | target | CPU cores: server / client / other |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for name, r in results.items():
+        cpu = " / ".join(f"{r.cpu[k]:.2f}" for k in ("server", "client", "other"))
         lines.append(
             f"| {name} | {r.rate:,.0f} | {r.percentile(50):.1f} | {r.percentile(99):.1f} "
-            f"| {r.errors} | {verdict(name, results)} |"
+            f"| {r.errors} | {verdict(name, results)} | {cpu} |"
         )
     return "\n".join(lines)
 
@@ -273,9 +309,14 @@ def report(args, facts, seeded, results, output):
     for name, r in results.items():
         if r.errors:
             print(f"{name}: {r.errors} errors, first: {r.first_error}")
+    busy = max(r.cpu["other"] for r in results.values())
+    if busy > BUSY_WARNING:
+        print(f"Warning: other programs used up to {busy:.2f} cores during the run; "
+              "the figures understate this machine.")
     (output / f"{args.db}.md").write_text(text, encoding="utf-8")
     data = {name: {"rate": r.rate, "p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
-                   "requests": r.requests, "errors": r.errors, "target": verdict(name, results)}
+                   "requests": r.requests, "errors": r.errors, "target": verdict(name, results),
+                   "cpu_cores": r.cpu}
             for name, r in results.items()}
     (output / f"{args.db}.json").write_text(json.dumps({"about": about, "results": data}, indent=2))
     return 1 if failed or errors else 0
@@ -290,8 +331,8 @@ def main(argv=None):
         print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
         seeded, trainees, facts = prepare(database_url, args)
         print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
-        with gunicorn(database_url, args.workers, log_path) as port:
-            results = asyncio.run(measure(port, endpoints(seeded, trainees, args.concurrency), args))
+        with gunicorn(database_url, args.workers, log_path) as (port, group):
+            results = asyncio.run(measure(port, group, endpoints(seeded, trainees, args.concurrency), args))
         return report(args, facts, seeded, results, args.output)
 
 

@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("courses.urls")),
+    path("", include("quizzes.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

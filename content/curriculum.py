@@ -53,9 +53,10 @@ class ModuleSource:
     objectives: dict
     lessons: list
     folder: Path
+    questions: list = field(default_factory=list)  # dicts from questions.yaml, each with "_line"
 
     def digest(self, language):
-        fields = {"minutes": self.estimated_minutes, "prerequisite": self.prerequisite}
+        fields = {"minutes": self.estimated_minutes, "prerequisite": self.prerequisite, "assessed": bool(self.questions)}
         for name in ("title", "introduction", "objectives"):
             fields[name] = getattr(self, name)[language]
         return _digest(fields)
@@ -116,7 +117,9 @@ def _read_module(folder):
     lessons = [_read_lesson(folder, stem) for stem in stems]
     if not lessons:
         raise CurriculumError(meta_path, 1, "the module has no lessons")
+    questions_path = folder / "questions.yaml"
     return ModuleSource(
+        questions=read_question_file(questions_path) if questions_path.exists() else [],
         slug=meta["slug"],
         estimated_minutes=int(meta.get("estimated_minutes") or 60),
         prerequisite=meta.get("prerequisite"),
@@ -212,6 +215,23 @@ def _container_block(container, path):
             raise CurriculumError(path, container["line"], "a keypoints block needs '- ' list items")
         return {"type": "key_points", "value": {"title": container["title"], "points": points}}
     return {"type": "callout", "value": {"kind": container["kind"], "title": container["title"], "text": text}}
+
+
+def read_question_file(path):
+    """The list of question mappings, each tagged with the line it starts on ("_line")."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise CurriculumError(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise CurriculumError(path, 1, "expected a list of questions")
+    for item, item_node in zip(data, node.value):
+        item["_line"] = item_node.start_mark.line + 1
+        item["_path"] = str(path)
+    return data
 
 
 def _load_yaml(path):

@@ -12,7 +12,8 @@ from wagtail.models import Locale, Page, Site
 
 from content.curriculum import LANGUAGES, CourseSource, read_curriculum
 
-from .models import CatalogPage, CoursePage, CurriculumRecord, LessonPage, ModulePage
+from .signals import curriculum_written
+from .models import CatalogPage, CompletionRule, CoursePage, CurriculumRecord, LessonPage, ModulePage
 
 CATALOG_TITLE = {"zh-hans": "课程", "en": "Courses"}
 CATALOG_INTRO = {
@@ -27,13 +28,14 @@ class LoadReport:
     updated: list = field(default_factory=list)
     unchanged: int = 0
     kept_edits: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # counts added by curriculum_written receivers
 
     @property
     def changed(self):
         return bool(self.created or self.updated)
 
 
-class _Writer:
+class PageWriter:
     def __init__(self, force, report):
         self.force, self.report = force, report
         self.records = {r.page_id: r for r in CurriculumRecord.objects.all()}
@@ -81,7 +83,7 @@ def load_curriculum(directory=None, *, force=False) -> LoadReport:
 @transaction.atomic
 def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
     report = LoadReport()
-    writer = _Writer(force, report)
+    writer = PageWriter(force, report)
     root = Page.get_first_root_node()
     catalogs = {}
     for lang in LANGUAGES:
@@ -113,6 +115,7 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
             "learning_objectives": "\n".join(module.objectives[lang]),
             "estimated_minutes": module.estimated_minutes,
             "prerequisite": modules_by_slug[module.prerequisite][lang] if module.prerequisite else None,
+            "completion_rule": CompletionRule.ASSESSMENT if module.questions else CompletionRule.LESSONS,
         })
         modules_by_slug[module.slug] = modules
         for lesson in module.lessons:
@@ -122,6 +125,10 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
                 "estimated_minutes": lesson.texts[lang].estimated_minutes,
                 "body": lesson.texts[lang].body,
             })
+    curriculum_written.send(
+        sender=CourseSource, source=source, pages={"course": courses, **modules_by_slug},
+        writer=writer, report=report,
+    )
     return report
 
 

@@ -8,10 +8,11 @@ completed lessons.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page, PageManager, PageQuerySet
+from wagtail.models import Page, PageManager, PageQuerySet, PageViewRestriction
 
 from content.blocks import LessonBodyBlock
 from content.markdown import render_markdown
@@ -20,7 +21,15 @@ from content.markdown import render_markdown
 class CourseTreeQuerySet(PageQuerySet):
     def for_listing(self):
         """What a listing card reads: the page, its locale (for the URL) and nothing else."""
-        return self.live().public().select_related("locale")
+        return self.live().public_in_query().select_related("locale")
+
+    def public_in_query(self):
+        """Wagtail's `public()` (no page in or under a view-restricted section) as a subquery:
+        `public()` first reads every restriction in a query of its own, on every listing."""
+        restricting = PageViewRestriction.objects.filter(
+            page__path=Substr(models.OuterRef("path"), 1, Length("page__path"))
+        )
+        return self.exclude(models.Exists(restricting))
 
 
 CourseTreeManager = PageManager.from_queryset(CourseTreeQuerySet)
@@ -52,6 +61,19 @@ class CatalogPage(Page):
         response.cache_for_anonymous = self.cache_for_anonymous
         return response
 
+    def route(self, request, path_components):
+        """Find the page a URL names with one lookup by `url_path`, where Wagtail's walk costs
+        two queries per level (a lesson: six). Not found: Wagtail's walk, which 404s or lets
+        a page with its own routing answer."""
+        if path_components:
+            url_path = f"{self.url_path}{'/'.join(path_components)}/"
+            page = Page.objects.filter(url_path=url_path, path__startswith=self.path).first()
+            if page is not None:
+                if page.depth == self.depth + 1:
+                    page._cached_parent_obj = self  # as Wagtail's walk does: get_parent() is free
+                return page.specific.route(request, [])
+        return super().route(request, path_components)
+
 
 class CoursePage(Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
@@ -61,7 +83,7 @@ class CoursePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("intro")]
     parent_page_types = ["courses.CatalogPage"]
-    subpage_types = ["courses.ModulePage"]
+    subpage_types = ["courses.ModulePage", "quizzes.QuizPage"]
 
     class Meta:
         verbose_name = _("course")
@@ -73,6 +95,11 @@ class CoursePage(Page):
         context["intro_html"] = render_markdown(self.intro)
         context.update(course_outline(self, request.user))
         return context
+
+
+class CompletionRule(models.TextChoices):
+    LESSONS = "lessons", _("All lessons completed")
+    ASSESSMENT = "assessment", _("Its assessment passed")
 
 
 class ModulePage(Page):
@@ -90,6 +117,13 @@ class ModulePage(Page):
         related_name="+",
         help_text=_("A module of the same course that must be finished first."),
     )
+    completion_rule = models.CharField(
+        _("done when"),
+        max_length=12,
+        choices=CompletionRule.choices,
+        default=CompletionRule.LESSONS,
+        help_text=_("With an assessment (a quiz), the module is done when the quiz is passed."),
+    )
 
     objects = CourseTreeManager()
 
@@ -98,9 +132,11 @@ class ModulePage(Page):
         FieldPanel("learning_objectives"),
         FieldPanel("estimated_minutes"),
         PageChooserPanel("prerequisite", "courses.ModulePage"),
+        FieldPanel("completion_rule"),
     ]
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage"]
+    # Assessments (quizzes) come from an app that builds on this one, hence the string.
+    subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
 
     class Meta:
         verbose_name = _("module")
@@ -188,6 +224,24 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.user} ✓ {self.lesson_key}"
+
+
+class ModuleCompletion(models.Model):
+    """A module done by its assessment (recorded by the app that grades it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_completions"
+    )
+    module_key = models.UUIDField(_("module"), help_text=_("The module's translation key."))
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("module completion")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "module_key"], name="courses_modulecompletion_one_per_module"
+            )
+        ]
 
 
 class CurriculumRecord(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, Valu
 from django.db.models.functions import Substr
 from wagtail.models import Locale, Page
 
-from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage
+from .models import CompletionRule, CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
 
 
 @dataclass(frozen=True)
@@ -90,17 +90,37 @@ def catalog_courses(catalog, user):
     ]
 
 
-def _module_cards(modules, progress):
-    """Cards for sibling modules; a module is locked while its prerequisite is unfinished."""
-    by_key = {m.translation_key: progress.get(m.path, Progress()) for m in modules}
+def completed_module_keys(user, modules):
+    if not user.is_authenticated:
+        return set()
+    return set(
+        ModuleCompletion.objects.filter(
+            user_id=user.pk, module_key__in=[m.translation_key for m in modules]
+        ).values_list("module_key", flat=True)
+    )
+
+
+def _module_cards(modules, progress, user):
+    """Cards for sibling modules. A module is done when its lessons are (or, with an
+    assessment, when that is passed); it is locked while its prerequisite is not done."""
+    assessed = completed_module_keys(user, modules)
+    done = {}
+    for module in modules:
+        if module.completion_rule == CompletionRule.ASSESSMENT:
+            done[module.translation_key] = module.translation_key in assessed
+        else:
+            done[module.translation_key] = progress.get(module.path, Progress()).complete
     cards = []
     for module in modules:
         prerequisite = module.prerequisite
-        locked = prerequisite is not None and not by_key.get(
-            prerequisite.translation_key, Progress(1, 1)
-        ).complete
+        locked = prerequisite is not None and not done.get(prerequisite.translation_key, True)
         cards.append(
-            Card(page=module, progress=by_key[module.translation_key], locked_by=prerequisite if locked else None)
+            Card(
+                page=module,
+                progress=progress.get(module.path, Progress()),
+                done=done[module.translation_key],
+                locked_by=prerequisite if locked else None,
+            )
         )
     return cards
 
@@ -115,7 +135,7 @@ def course_outline(course, user):
     modules = sibling_modules(course)
     lessons = LessonPage.objects.live().descendant_of(course)
     progress = progress_by_prefix(user, lessons, course.depth + 1)
-    cards = _module_cards(modules, progress)
+    cards = _module_cards(modules, progress, user)
     done = sum(card.progress.done for card in cards)
     total = sum(card.progress.total for card in cards)
     next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
@@ -132,7 +152,7 @@ def module_state(module, user):
     course = CoursePage.objects.select_related("locale").get(path=module.path[: -Page.steplen])
     modules = sibling_modules(course)
     lessons = LessonPage.objects.live().descendant_of(course)
-    cards = _module_cards(modules, progress_by_prefix(user, lessons, course.depth + 1))
+    cards = _module_cards(modules, progress_by_prefix(user, lessons, course.depth + 1), user)
     card = next(c for c in cards if c.page.pk == module.pk)
     card.enrolled = bool(enrolled_course_keys(user, [course.translation_key]))
     return course, card
@@ -147,7 +167,13 @@ def lesson_cards(module, user):
 
 def module_outline(module, user):
     course, card = module_state(module, user)
-    return {"course": course, "card": card, "lessons": lesson_cards(module, user)}
+    assessments = Page.objects.child_of(module).live().not_type(LessonPage).select_related("locale")
+    return {
+        "course": course,
+        "card": card,
+        "lessons": lesson_cards(module, user),
+        "assessments": list(assessments),
+    }
 
 
 def lesson_context(lesson, user):

@@ -205,6 +205,9 @@ ANONYMOUS_PAGE_CACHE_SECONDS = int(os.environ.get("ANONYMOUS_PAGE_CACHE_SECONDS"
 
 CURRICULUM_DIR = BASE_DIR / "content" / "curriculum"
 
+# Seconds after a quiz deadline in which a last answer is still accepted (network latency).
+QUIZ_GRACE_SECONDS = 30
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Curriculum: {len(report.created)} pages created, {len(report.updated)} updated, "
             f"{report.unchanged} unchanged."
+            + "".join(f" {name}: {count}." for name, count in report.extra.items())
         )
         for page in report.kept_edits:
             self.stdout.write(

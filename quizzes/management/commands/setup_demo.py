@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.groups import HR, INSTRUCTORS, TRAINEES
 from courses import api
 from courses.models import CoursePage, LessonPage, ModulePage
+from quizzes import api as quiz_api
+from quizzes.grading import right_answer
+from quizzes.models import Attempt, AttemptQuestion, QuizPage
 
 PASSWORD = "opsacademy-demo"
 ACCOUNTS = [
@@ -17,7 +20,7 @@ ACCOUNTS = [
     ("instructor@demo.local", "王老师 Wang Fang", INSTRUCTORS),
     ("hr@demo.local", "赵敏 Zhao Min (HR)", HR),
 ]
-TRAINEE_LESSONS_DONE = 6  # all of module 1 and part of module 2
+TRAINEE_LESSONS_DONE = 6  # all of module 1 (its quiz passed) and part of module 2
 
 
 class Command(BaseCommand):
@@ -48,10 +51,19 @@ class Command(BaseCommand):
         if course is None:
             raise CommandError("Load the curriculum first: python manage.py load_curriculum")
         api.enrol_learner(trainee, course)
-        first_modules = ModulePage.objects.child_of(course).live()[:2]
-        lessons = LessonPage.objects.live().filter(
-            path__startswith=first_modules[0].path[: -ModulePage.steplen]
-        ).order_by("path")
-        allowed = {m.path for m in first_modules}
-        for lesson in [l for l in lessons if l.path[: -LessonPage.steplen] in allowed][:TRAINEE_LESSONS_DONE]:
+        first, second = ModulePage.objects.child_of(course).live()[:2]
+        lessons = list(LessonPage.objects.child_of(first).live()) + list(LessonPage.objects.child_of(second).live())
+        for lesson in lessons[:TRAINEE_LESSONS_DONE]:
+            if lesson.path.startswith(second.path):
+                self._pass_quiz(trainee, first)
             api.complete_lesson(trainee, lesson)
+
+    def _pass_quiz(self, trainee, module):
+        """Take the module's quiz with the right answers, once."""
+        quiz = QuizPage.objects.child_of(module).live().first()
+        if quiz is None or Attempt.objects.filter(user=trainee, quiz_key=quiz.translation_key, passed=True).exists():
+            return
+        attempt = quiz_api.start_attempt(trainee, quiz)
+        for question in AttemptQuestion.objects.filter(attempt=attempt):
+            quiz_api.save_answer(trainee, attempt.pk, question.position, right_answer(question.spec))
+        quiz_api.submit_attempt(trainee, attempt.pk)

@@ -1,0 +1,294 @@
+"""Attempts, decided on the server: start (draw and freeze), save one answer, submit (grade),
+and the sweep that finalises attempts nobody came back to.
+
+Every rule a trainee could bend — attempt limits, waits, deadlines, whose attempt it is — is
+checked here; views only translate `QuizError`s into 4xx responses.
+"""
+
+import random
+import secrets
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from content.markdown import render_markdown
+from courses import api as courses_api
+from courses.models import CompletionRule, ModulePage
+
+from .grading import clean_response, grade
+from .models import Attempt, AttemptQuestion, AttemptStatus, GradingMethod, Question, QuizPage
+
+__all__ = [
+    "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
+    "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts",
+    "attempt_graded", "can_start", "quiz_grade",
+]
+
+# Sent after an attempt is graded, inside the grading transaction (certification listens).
+attempt_graded = Signal()
+
+
+class QuizError(Exception):
+    """A request the rules refuse; `status` is the HTTP status a view should answer with."""
+
+    status = 403
+
+
+class AttemptNotFound(QuizError):
+    status = 404
+
+
+class AttemptClosed(QuizError):
+    status = 409
+
+
+class BadResponse(QuizError):
+    status = 400
+
+
+def grace():
+    return timedelta(seconds=getattr(settings, "QUIZ_GRACE_SECONDS", 30))
+
+
+# Starting -----------------------------------------------------------------------------------
+
+def can_start(user, quiz: QuizPage, *, now=None, attempts=None):
+    """None if `user` may start a new attempt now, else the reason (a message)."""
+    now = now or timezone.now()
+    if quiz.closes_at and now >= quiz.closes_at:
+        return _("This quiz is closed.")
+    if attempts is None:
+        attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
+    if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
+        return _("You have used all %(count)s attempts.") % {"count": quiz.max_attempts}
+    finished = [a.finished_at for a in attempts if a.finished_at]
+    if quiz.wait_minutes and finished:
+        ready = max(finished) + timedelta(minutes=quiz.wait_minutes)
+        if now < ready:
+            return _("You can try again at %(time)s.") % {
+                "time": timezone.localtime(ready).strftime("%Y-%m-%d %H:%M")
+            }
+    return None
+
+
+def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
+    """Resume the open attempt, or start a new one with a fresh draw, frozen as it is now."""
+    now = now or timezone.now()
+    _check_course_access(user, quiz)
+    with transaction.atomic():
+        attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
+        open_attempt = next((a for a in attempts if a.is_open), None)
+        if open_attempt is not None:
+            if _is_past_deadline(open_attempt, now):
+                _finish(open_attempt, now, "deadline")
+                attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
+            else:
+                return open_attempt
+        reason = can_start(user, quiz, now=now, attempts=attempts)
+        if reason:
+            raise QuizError(reason)
+        questions = _draw(quiz, user)
+        if not questions:
+            raise QuizError(_("This quiz has no questions yet."))
+        limit = quiz.time_limit_minutes * float(getattr(user, "time_multiplier", 1) or 1)
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    user=user,
+                    quiz=quiz,
+                    quiz_key=quiz.translation_key,
+                    number=max((a.number for a in attempts), default=0) + 1,
+                    deadline=now + timedelta(minutes=limit) if limit else None,
+                    max_score=sum((q.points for q in questions), Decimal("0")),
+                )
+        except IntegrityError:  # a second tab started one at the same moment: use it
+            return Attempt.objects.get(user=user, quiz_key=quiz.translation_key, status=AttemptStatus.IN_PROGRESS)
+        AttemptQuestion.objects.bulk_create(
+            AttemptQuestion(
+                attempt=attempt,
+                position=position,
+                question=question,
+                question_key=question.translation_key,
+                revision_id=question.latest_revision_id,
+                spec=freeze(question, shuffle=quiz.shuffle_choices),
+            )
+            for position, question in enumerate(questions, start=1)
+        )
+    return attempt
+
+
+def _check_course_access(user, quiz):
+    parent = quiz.get_parent().specific
+    if isinstance(parent, ModulePage):
+        try:
+            courses_api.check_module_open(user, parent)
+        except courses_api.ProgressDenied as denied:
+            raise QuizError(str(denied)) from None
+
+
+def _draw(quiz, user):
+    """Questions for a new attempt: per draw rule, unseen questions first, then the rest."""
+    seen = set(
+        AttemptQuestion.objects.filter(attempt__user=user, attempt__quiz_key=quiz.translation_key)
+        .values_list("question_key", flat=True)
+    )
+    rng = random.SystemRandom()
+    chosen, chosen_ids = [], set()
+    for draw in quiz.draws.all().select_related("bank"):
+        candidates = Question.objects.filter(bank=draw.bank, locale_id=quiz.locale_id, live=True)
+        if draw.tag:
+            candidates = candidates.filter(tags__name=draw.tag)
+        pool = [c for c in candidates.values_list("id", "translation_key") if c[0] not in chosen_ids]
+        rng.shuffle(pool)
+        pool.sort(key=lambda c: c[1] in seen)  # stable: unseen first, each group shuffled
+        picked = [c[0] for c in pool[: draw.count]]
+        chosen_ids.update(picked)
+        chosen.extend(picked)
+    by_id = Question.objects.prefetch_related("answers").in_bulk(chosen)
+    return [by_id[pk] for pk in chosen]
+
+
+def freeze(question, *, shuffle=True):
+    """The attempt's private copy of a question: rendered text, answers with random tokens,
+    and the order the trainee sees them in."""
+    rng = random.SystemRandom()
+    answers = [a.as_data() for a in question.answers.all()]
+    targets = {}
+    for answer in answers:
+        answer["token"] = secrets.token_urlsafe(6)
+        if question.question_type == "matching":
+            answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
+    order = [a["token"] for a in answers]
+    if question.question_type == "ordering" or (shuffle and question.question_type in ("single_choice", "multiple_response")):
+        while True:
+            rng.shuffle(order)
+            if question.question_type != "ordering" or len(order) < 2 or order != [a["token"] for a in answers]:
+                break
+    target_order = list(targets.items())
+    rng.shuffle(target_order)
+    return {
+        "type": question.question_type,
+        "key": question.key,
+        "points": float(question.points),
+        "stem_html": render_markdown(question.stem),
+        "explanation_html": render_markdown(question.explanation),
+        "units": [u.strip() for u in question.units.split(",") if u.strip()],
+        "answers": answers,
+        "order": order,
+        "targets": [{"token": token, "text": text} for text, token in target_order],
+    }
+
+
+# Saving -------------------------------------------------------------------------------------
+
+def get_own_attempt(user, attempt_id, *, for_update=False):
+    """The attempt if it is `user`'s; another person's attempt is indistinguishable from none."""
+    queryset = Attempt.objects.select_related("quiz")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    attempt = queryset.filter(pk=attempt_id, user=user).first()
+    if attempt is None:
+        raise AttemptNotFound(_("No such attempt."))
+    return attempt
+
+
+def _is_past_deadline(attempt, now):
+    return attempt.deadline is not None and now > attempt.deadline + grace()
+
+
+def save_answer(user, attempt_id, position, response, *, now=None):
+    """Store one answer of an open attempt; returns the time it was saved."""
+    now = now or timezone.now()
+    attempt = get_own_attempt(user, attempt_id)
+    if not attempt.is_open:
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+    if _is_past_deadline(attempt, now):
+        submit_attempt(user, attempt_id, now=now, finished_by="deadline")
+        raise AttemptClosed(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    try:
+        position = int(position)
+    except (TypeError, ValueError):
+        raise BadResponse(_("Unknown question.")) from None
+    question = AttemptQuestion.objects.filter(attempt=attempt, position=position).only("spec").first()
+    if question is None:
+        raise BadResponse(_("That question is not part of this attempt."))
+    try:
+        cleaned = clean_response(question.spec, response)
+    except ValueError as error:
+        raise BadResponse(str(error)) from None
+    updated = AttemptQuestion.objects.filter(
+        pk=question.pk, attempt__status=AttemptStatus.IN_PROGRESS
+    ).update(response=cleaned, saved_at=now)
+    if not updated:  # submitted between our read and this write
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+    return now
+
+
+# Submitting ---------------------------------------------------------------------------------
+
+def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attempt:
+    """Grade the attempt once. A double submit, a second tab or a replay gets the same result."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = get_own_attempt(user, attempt_id, for_update=True)
+        if attempt.is_open:
+            _finish(attempt, now, finished_by)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _finish(attempt, now, finished_by):
+    """Claim the open attempt (one writer wins), grade it and record the result."""
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+        status=AttemptStatus.FINISHED, finished_at=now, finished_by=finished_by
+    )
+    if not claimed:
+        return
+    questions = list(AttemptQuestion.objects.filter(attempt=attempt))
+    for question in questions:
+        fraction = grade(question.spec, question.response)
+        question.score = (question.points * Decimal(str(fraction))).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    AttemptQuestion.objects.bulk_update(questions, ["score"])
+    score = sum((q.score for q in questions), Decimal("0"))
+    percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP) if attempt.max_score else Decimal("0")
+    quiz = attempt.quiz
+    attempt.status, attempt.finished_at, attempt.finished_by = AttemptStatus.FINISHED, now, finished_by
+    attempt.score, attempt.percent, attempt.passed = score, percent, percent >= quiz.pass_mark
+    attempt.save(update_fields=["score", "percent", "passed"])
+    if attempt.passed:
+        parent = quiz.get_parent().specific
+        if isinstance(parent, ModulePage) and parent.completion_rule == CompletionRule.ASSESSMENT:
+            courses_api.complete_module(attempt.user, parent)
+    attempt_graded.send(sender=Attempt, attempt=attempt)
+
+
+def finalise_overdue_attempts(*, now=None):
+    """Submit every open attempt past its deadline and grace, with what was saved. Safe to
+    run at any time and from several processes: each attempt is graded exactly once."""
+    now = now or timezone.now()
+    overdue = Attempt.objects.filter(
+        status=AttemptStatus.IN_PROGRESS, deadline__lt=now - grace()
+    ).values_list("pk", "user_id")
+    count = 0
+    for pk, user_id in overdue:
+        with transaction.atomic():
+            attempt = Attempt.objects.select_for_update().select_related("quiz", "user").get(pk=pk)
+            if attempt.is_open:
+                _finish(attempt, now, "sweep")
+                count += 1
+    return count
+
+
+def quiz_grade(attempts, method):
+    """The attempt that counts for the quiz's grade, by highest or latest."""
+    finished = [a for a in attempts if not a.is_open]
+    if not finished:
+        return None
+    if method == GradingMethod.LATEST:
+        return max(finished, key=lambda a: a.finished_at)
+    return max(finished, key=lambda a: (a.percent, a.finished_at))

@@ -1,0 +1,114 @@
+"""Grading: pure functions from a frozen question (`spec`) and a response to a fraction in [0, 1].
+
+A spec holds `type`, `points`, `answers` (each with a random `token`, `text`, `fraction`,
+`match`, `tolerance`) and `units`. Responses name answers only by token, per type:
+single_choice/true_false → token · multiple_response → [tokens] · numeric/short_text → text ·
+ordering → [tokens, in order] · matching → {item token: target token}.
+"""
+
+import re
+import unicodedata
+
+MAX_TEXT = 200
+
+
+class ResponseError(ValueError):
+    """The response does not fit the question; the message says why."""
+
+
+def fold_text(text):
+    """Fold case, width (ＤＡＵ → dau) and runs of white space, for short-text matching."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def parse_number(text, units=()):
+    """'1,234.5', '１５％', '15 %' → float, dropping one accepted unit; None if not a number."""
+    value = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
+    for unit in sorted((unicodedata.normalize("NFKC", u).replace(" ", "") for u in units), key=len, reverse=True):
+        if unit and value.endswith(unit):
+            value = value[: -len(unit)]
+            break
+    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", value):
+        return None
+    return float(value)
+
+
+def clean_response(spec, response):
+    """Check a response's shape against the frozen question; raise ResponseError if wrong."""
+    kind = spec["type"]
+    tokens = {a["token"] for a in spec["answers"]}
+    if kind in ("single_choice", "true_false"):
+        if response not in tokens:
+            raise ResponseError("choice is not one of this question's choices")
+        return response
+    if kind == "multiple_response":
+        if not isinstance(response, list) or not set(response) <= tokens or len(set(response)) != len(response):
+            raise ResponseError("choices must be a list of this question's choices, each at most once")
+        return sorted(response)
+    if kind in ("numeric", "short_text"):
+        if not isinstance(response, str) or len(response) > MAX_TEXT:
+            raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
+        return response
+    if kind == "ordering":
+        if not isinstance(response, list) or sorted(response) != sorted(tokens):
+            raise ResponseError("order must list every item of this question exactly once")
+        return response
+    if kind == "matching":
+        targets = {a["target"] for a in spec["answers"]}
+        if (not isinstance(response, dict) or not set(response) <= tokens
+                or not all(isinstance(v, str) and v in targets for v in response.values())):
+            raise ResponseError("pairs must map this question's items to its targets")
+        return response
+    raise ResponseError("unknown question type")
+
+
+def grade(spec, response):
+    """The fraction of the question's points that `response` earns, in [0, 1]."""
+    if response is None:
+        return 0.0
+    answers = spec["answers"]
+    kind = spec["type"]
+    by_token = {a["token"]: a for a in answers}
+    if kind in ("single_choice", "true_false"):
+        return _clamp(by_token[response]["fraction"]) if response in by_token else 0.0
+    if kind == "multiple_response":
+        return _clamp(sum(by_token[t]["fraction"] for t in set(response) if t in by_token))
+    if kind == "numeric":
+        value = parse_number(response, spec.get("units", ()))
+        if value is None:
+            return 0.0
+        return _clamp(max(
+            (a["fraction"] for a in answers
+             if abs(value - parse_number(a["text"])) <= (a.get("tolerance") or 0) + 1e-9),
+            default=0.0,
+        ))
+    if kind == "short_text":
+        folded = fold_text(response)
+        return _clamp(max((a["fraction"] for a in answers if fold_text(a["text"]) == folded), default=0.0))
+    if kind == "ordering":
+        right = [a["token"] for a in answers]
+        return sum(1 for given, wanted in zip(response, right) if given == wanted) / len(right)
+    if kind == "matching":
+        return sum(1 for a in answers if response.get(a["token"]) == a["target"]) / len(answers)
+    return 0.0
+
+
+def right_answer(spec):
+    """What a reviewer is shown as the right answer, in the response format."""
+    kind = spec["type"]
+    answers = spec["answers"]
+    if kind in ("single_choice", "true_false"):
+        return max(answers, key=lambda a: a["fraction"])["token"]
+    if kind == "multiple_response":
+        return sorted(a["token"] for a in answers if a["fraction"] > 0)
+    if kind in ("numeric", "short_text"):
+        return max(answers, key=lambda a: a["fraction"])["text"]
+    if kind == "ordering":
+        return [a["token"] for a in answers]
+    if kind == "matching":
+        return {a["token"]: a["target"] for a in answers}
+    return None
+
+
+def _clamp(fraction):
+    return min(1.0, max(0.0, float(fraction)))

@@ -1,0 +1,267 @@
+"""Question banks, quizzes and attempts.
+
+Questions are translatable snippets with revisions; their answers are child rows in the Moodle
+way: one table serves every type (the meaning of `text`, `fraction`, `match` and `tolerance`
+depends on the question type, see `QuestionAnswer`). An attempt freezes each question it was
+given as a JSON snapshot of that revision (`AttemptQuestion.spec`), so editing a question never
+changes a grade, and grading reads nothing but the attempt's own rows.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable, Page, RevisionMixin, TranslatableMixin
+from wagtail.search import index
+
+
+class QuestionType(models.TextChoices):
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_RESPONSE = "multiple_response", _("Multiple response")
+    TRUE_FALSE = "true_false", _("True/false")
+    NUMERIC = "numeric", _("Numeric")
+    SHORT_TEXT = "short_text", _("Short text")
+    ORDERING = "ordering", _("Ordering")
+    MATCHING = "matching", _("Matching")
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", _("Easy")
+    MEDIUM = "medium", _("Medium")
+    HARD = "hard", _("Hard")
+
+
+class QuestionBank(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+
+    panels = [FieldPanel("title"), FieldPanel("slug")]
+
+    class Meta:
+        verbose_name = _("question bank")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+
+class QuestionTag(TaggedItemBase):
+    """Skills a question tests; quizzes can draw by tag."""
+
+    content_object = ParentalKey("quizzes.Question", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel):
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="questions", verbose_name=_("bank"))
+    key = models.SlugField(_("key"), max_length=80, help_text=_("Stable identifier, the same in every language."))
+    question_type = models.CharField(_("type"), max_length=20, choices=QuestionType.choices)
+    stem = models.TextField(_("question"), help_text=_("Markdown."))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown, shown after grading."))
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, default=Decimal("1"),
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    units = models.CharField(_("accepted units"), max_length=200, blank=True,
+                             help_text=_("Numeric questions: comma-separated units a trainee may type after the number, e.g. %, 元."))
+    tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
+    live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
+    updated_at = models.DateTimeField(auto_now=True)
+    # What load_curriculum last wrote, so a re-run skips unchanged questions and keeps edits.
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+    source_revision_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    panels = [
+        FieldRowPanel([FieldPanel("bank"), FieldPanel("key")]),
+        FieldRowPanel([FieldPanel("question_type"), FieldPanel("difficulty"), FieldPanel("points")]),
+        FieldPanel("stem"),
+        InlinePanel("answers", heading=_("Answers"), label=_("answer"), help_text=_(
+            "Choice types: one row per choice with its fraction (1 = right; multiple response: right "
+            "picks share 1, wrong picks negative). True/false: two rows, texts 'true' and 'false'. "
+            "Numeric: the value in Text, with Tolerance. Short text: one row per accepted answer. "
+            "Ordering: the items in the right order. Matching: Text and its Match.")),
+        FieldPanel("units"),
+        FieldPanel("explanation"),
+        MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
+    ]
+    search_fields = [index.SearchField("stem"), index.SearchField("key"), index.FilterField("locale")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("question")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "locale"], name="quizzes_question_unique_key_per_locale"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} · {self.stem[:60]}"
+
+    def clean(self):
+        super().clean()
+        from .validation import question_errors
+
+        answers = [a for a in self.answers.all() if not getattr(a, "DELETE", False)]
+        errors = question_errors(self.question_type, [a.as_data() for a in answers])
+        if errors:
+            raise ValidationError({"question_type": errors})
+
+
+class QuestionAnswer(Orderable):
+    """One answer row. Per type: choice text and fraction (choice types, true/false), a value
+    and tolerance (numeric), an accepted answer (short text), an item in its right place
+    (ordering), or a left item with its `match` (matching)."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(_("text"))
+    fraction = models.DecimalField(_("fraction"), max_digits=6, decimal_places=5, default=Decimal("0"),
+                                   validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))])
+    feedback = models.TextField(_("feedback"), blank=True)
+    match = models.CharField(_("match"), max_length=500, blank=True)
+    tolerance = models.DecimalField(_("tolerance"), max_digits=14, decimal_places=6, null=True, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("text"), FieldPanel("fraction")]),
+        FieldRowPanel([FieldPanel("match"), FieldPanel("tolerance")]),
+        FieldPanel("feedback"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("answer")
+
+    def as_data(self):
+        return {
+            "id": self.pk,
+            "text": self.text,
+            "fraction": float(self.fraction),
+            "feedback": self.feedback,
+            "match": self.match,
+            "tolerance": float(self.tolerance) if self.tolerance is not None else None,
+        }
+
+
+class GradingMethod(models.TextChoices):
+    HIGHEST = "highest", _("Highest attempt")
+    LATEST = "latest", _("Latest attempt")
+
+
+class ReviewPolicy(models.TextChoices):
+    SCORE = "score", _("Score only")
+    ANSWERS = "answers", _("Score and right answers")
+    FEEDBACK = "feedback", _("Full feedback")
+    AFTER_CLOSE = "after_close", _("Nothing until the quiz closes")
+
+
+class QuizPage(Page):
+    """A module's quiz, or (under a course) the final exam drawing from several banks."""
+
+    intro = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"), default=60, validators=[MaxValueValidator(100)])
+    max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=0, help_text=_("0 = unlimited."))
+    wait_minutes = models.PositiveIntegerField(_("wait between attempts (minutes)"), default=0)
+    time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"), default=0, help_text=_("0 = untimed."))
+    grading_method = models.CharField(_("grade"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST)
+    review_policy = models.CharField(_("after submission show"), max_length=12, choices=ReviewPolicy.choices, default=ReviewPolicy.FEEDBACK)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("draws", heading=_("Questions drawn per attempt"), label=_("draw"), min_num=1),
+        MultiFieldPanel([
+            FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts"), FieldPanel("wait_minutes")]),
+            FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("grading_method")]),
+            FieldRowPanel([FieldPanel("review_policy"), FieldPanel("closes_at")]),
+            FieldPanel("shuffle_choices"),
+        ], heading=_("Settings")),
+    ]
+    parent_page_types = ["courses.ModulePage", "courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("quiz")
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import quiz_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(quiz_page_context(self, request))
+        return context
+
+
+class QuizDraw(Orderable):
+    """Draw `count` questions from a bank (optionally only those tagged with a skill)."""
+
+    quiz = ParentalKey(QuizPage, on_delete=models.CASCADE, related_name="draws")
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="+", verbose_name=_("bank"))
+    tag = models.CharField(_("only with skill"), max_length=100, blank=True)
+    count = models.PositiveSmallIntegerField(_("questions"), default=10, validators=[MinValueValidator(1)])
+
+    panels = [FieldRowPanel([FieldPanel("bank"), FieldPanel("tag"), FieldPanel("count")])]
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    FINISHED = "finished", _("Finished")
+
+
+class Attempt(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey(QuizPage, on_delete=models.PROTECT, related_name="attempts")
+    quiz_key = models.UUIDField(help_text=_("The quiz's translation key: attempts count across languages."))
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(null=True, blank=True, help_text=_("Time limit end (with accommodation); grace not included."))
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.CharField(max_length=10, blank=True, help_text=_("submit, deadline or sweep"))
+    score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
+    percent = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("attempt")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quiz_key", "number"], name="quizzes_attempt_unique_number"),
+            models.UniqueConstraint(
+                fields=["user", "quiz_key"],
+                condition=models.Q(status="in_progress"),
+                name="quizzes_attempt_one_open_per_quiz",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="quizzes_attempt_open_deadline")]
+
+    def __str__(self):
+        return f"{self.user} · {self.quiz_key} #{self.number}"
+
+    @property
+    def is_open(self):
+        return self.status == AttemptStatus.IN_PROGRESS
+
+
+class AttemptQuestion(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    question_key = models.UUIDField(help_text=_("The question's translation key, for item analysis."))
+    revision = models.ForeignKey("wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+")
+    spec = models.JSONField(help_text=_("The frozen question: private, never sent before grading."))
+    response = models.JSONField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="quizzes_attemptquestion_unique_position"),
+        ]
+
+    @property
+    def points(self):
+        return Decimal(str(self.spec["points"]))

@@ -1,0 +1,94 @@
+"""Writing questions from plain data — the one path for the curriculum loader, the importers
+and the tests, so that every way in is validated alike.
+
+Question data (one language): {"key", "type", "stem", "explanation", "points", "difficulty",
+"skills": [...], "units": "…", "answers": [{"text", "fraction", "feedback", "match",
+"tolerance"}]}.
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.utils.text import slugify
+
+from .models import Difficulty, Question, QuestionAnswer, QuestionType
+from .validation import question_errors
+
+ANSWER_DEFAULTS = {"fraction": 0, "feedback": "", "match": "", "tolerance": None}
+
+
+class QuestionDataError(ValueError):
+    pass
+
+
+def normalise(data):
+    """Fill defaults and check the data; raise QuestionDataError with the reason."""
+    if data.get("type") not in QuestionType.values:
+        raise QuestionDataError(f"unknown question type '{data.get('type')}'")
+    if not str(data.get("stem") or "").strip():
+        raise QuestionDataError("the question has no text")
+    answers = [{**ANSWER_DEFAULTS, **answer} for answer in data.get("answers", [])]
+    for answer in answers:
+        answer["text"] = str(answer["text"])
+        try:
+            answer["fraction"] = float(answer["fraction"])
+            if answer["tolerance"] is not None:
+                answer["tolerance"] = float(answer["tolerance"])
+        except (TypeError, ValueError):
+            raise QuestionDataError("a fraction or tolerance is not a number") from None
+    errors = question_errors(data["type"], answers)
+    if errors:
+        raise QuestionDataError(" ".join(str(e) for e in errors))
+    difficulty = data.get("difficulty") or Difficulty.MEDIUM
+    if difficulty not in Difficulty.values:
+        raise QuestionDataError(f"unknown difficulty '{difficulty}'")
+    try:
+        points = Decimal(str(data.get("points") or 1))
+    except ArithmeticError:
+        raise QuestionDataError("points is not a number") from None
+    if points <= 0:
+        raise QuestionDataError("points must be more than 0")
+    return {
+        "key": slugify(data.get("key") or "")[:80],
+        "type": data["type"],
+        "stem": str(data["stem"]).strip(),
+        "explanation": str(data.get("explanation") or "").strip(),
+        "points": points,
+        "difficulty": difficulty,
+        "skills": [str(s) for s in data.get("skills") or []],
+        "units": data.get("units") or "",
+        "answers": answers,
+    }
+
+
+def digest(data):
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def write_question(bank, locale, data, *, question=None, translation_key=None):
+    """Create (or overwrite `question`) from normalised data, saving a new revision."""
+    if question is None:
+        question = Question(bank=bank, locale=locale)
+        if translation_key:
+            question.translation_key = translation_key
+    question.key = data["key"]
+    question.question_type = data["type"]
+    question.stem = data["stem"]
+    question.explanation = data["explanation"]
+    question.points = data["points"]
+    question.difficulty = data["difficulty"]
+    question.units = data["units"]
+    question.bank = bank
+    question.answers = [
+        QuestionAnswer(
+            text=a["text"], fraction=Decimal(str(a["fraction"])), feedback=a["feedback"],
+            match=a["match"], tolerance=None if a["tolerance"] is None else Decimal(str(a["tolerance"])),
+            sort_order=index,
+        )
+        for index, a in enumerate(data["answers"])
+    ]
+    question.tags.set(data["skills"])
+    question.save()
+    revision = question.save_revision(clean=False)
+    return question, revision

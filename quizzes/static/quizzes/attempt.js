@@ -1,0 +1,68 @@
+// Saves each answer as it is given and counts down the server's deadline.
+// Without this script the form still works: "Submit answers" posts every field.
+(function () {
+  "use strict";
+  var bar = document.getElementById("attempt");
+  var form = document.querySelector("[data-attempt-form]");
+  if (!bar || !form) return;
+  var saveUrl = bar.dataset.saveUrl;
+  var savedLabel = document.querySelector("[data-saved]");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var lang = document.documentElement.lang;
+  var words = lang === "en"
+    ? { saved: "Last saved", saving: "Saving…", failed: "Not saved — check your connection", up: "Time is up" }
+    : { saved: "最近保存", saving: "正在保存…", failed: "未能保存，请检查网络", up: "时间到" };
+
+  function save(fieldset) {
+    var data = new FormData();
+    data.append("position", fieldset.dataset.position);
+    fieldset.querySelectorAll("input, select").forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
+      if (input.value !== "") data.append(input.name, input.value);
+    });
+    savedLabel.textContent = words.saving;
+    return fetch(saveUrl, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (response.ok) {
+          var time = new Date(body.saved_at).toLocaleTimeString(lang);
+          savedLabel.textContent = words.saved + " " + time;
+          fieldset.classList.add("is-saved");
+        } else if (response.status === 409) {
+          window.location.reload();  // submitted elsewhere or time is up: the server decides
+        } else if (response.status !== 400) {
+          savedLabel.textContent = words.failed;
+        }
+      });
+    }).catch(function () { savedLabel.textContent = words.failed; });
+  }
+
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target.closest("fieldset[data-position]");
+    if (!fieldset) return;
+    // An ordering or matching question is saved once every item has a value.
+    var type = fieldset.dataset.type;
+    if ((type === "ordering" || type === "matching") &&
+        Array.prototype.some.call(fieldset.querySelectorAll("select"), function (s) { return !s.value; })) return;
+    save(fieldset);
+  });
+
+  form.addEventListener("submit", function () {
+    var button = form.querySelector("[data-submit]");
+    if (button) button.disabled = true;  // the server ignores a second submit anyway
+  });
+
+  var timer = document.querySelector("[data-timer]");
+  if (bar.dataset.deadline && timer) {
+    var deadline = new Date(bar.dataset.deadline).getTime();
+    var tick = function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      timer.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (left === 0) { timer.textContent = words.up; window.setTimeout(function () { window.location.reload(); }, 31000); return; }
+      window.setTimeout(tick, 1000);
+    };
+    tick();
+  }
+})();

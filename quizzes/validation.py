@@ -1,0 +1,53 @@
+"""What makes a question well-formed, per type. Used by the admin form, the curriculum loader
+and the importers, so every way in applies the same rules."""
+
+from django.utils.translation import gettext as _
+
+from .grading import parse_number
+
+CHOICE_TYPES = {"single_choice", "multiple_response", "true_false"}
+
+
+def question_errors(question_type, answers):
+    """Return a list of messages; empty when `answers` (dicts) suit `question_type`."""
+    if not answers:
+        return [_("Add at least one answer.")]
+    fractions = [a["fraction"] for a in answers]
+    if any(f < -1 or f > 1 for f in fractions):
+        return [_("Fractions lie between -1 and 1.")]
+    if question_type == "single_choice":
+        if len(answers) < 2:
+            return [_("A single-choice question needs at least two choices.")]
+        if max(fractions) != 1:
+            return [_("Exactly one choice must be fully right (fraction 1).")]
+        if fractions.count(1) != 1:
+            return [_("Only one choice may have fraction 1; use multiple response for more.")]
+    elif question_type == "multiple_response":
+        if len(answers) < 2:
+            return [_("A multiple-response question needs at least two choices.")]
+        positive = sum(f for f in fractions if f > 0)
+        if abs(positive - 1) > 0.01:
+            return [_("The right choices' fractions must add up to 1 (they add up to %(sum)s).") % {"sum": round(positive, 4)}]
+    elif question_type == "true_false":
+        texts = sorted(a["text"].strip().lower() for a in answers)
+        if texts != ["false", "true"] or sorted(fractions) != [0, 1]:
+            return [_("A true/false question has the answers 'true' and 'false', one of them with fraction 1.")]
+    elif question_type == "numeric":
+        for answer in answers:
+            if parse_number(answer["text"]) is None:
+                return [_("'%(text)s' is not a number.") % {"text": answer["text"]}]
+            if (answer.get("tolerance") or 0) < 0:
+                return [_("A tolerance cannot be negative.")]
+        if max(fractions) != 1:
+            return [_("One accepted value must be fully right (fraction 1).")]
+    elif question_type == "short_text":
+        if max(fractions) != 1:
+            return [_("One accepted answer must be fully right (fraction 1).")]
+    elif question_type in ("ordering", "matching"):
+        if len(answers) < 2:
+            return [_("Give at least two items.")]
+        if question_type == "matching" and any(not a.get("match") for a in answers):
+            return [_("Every matching item needs its match.")]
+    else:
+        return [_("Unknown question type.")]
+    return []

@@ -1,0 +1,242 @@
+"""Quiz views: parse input, call `quizzes.api`, render. Nothing that reveals a right answer,
+a fraction or feedback is sent while an attempt is open: templates only get `public_question`."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import api
+from .grading import grade, right_answer
+from .models import Attempt, AttemptQuestion, QuizPage, ReviewPolicy
+
+MAX_BODY = 16 * 1024  # one answer is small; anything bigger is refused unread
+
+
+def quiz_page_context(quiz, request):
+    user = request.user
+    if not user.is_authenticated:
+        return {"attempts": [], "start_refusal": None}
+    attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key).order_by("number"))
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    return {
+        "attempts": attempts,
+        "open_attempt": open_attempt,
+        "best": api.quiz_grade(attempts, quiz.grading_method),
+        "start_refusal": None if open_attempt else api.can_start(user, quiz, attempts=attempts),
+    }
+
+
+def _error(request, error, *, as_json=False):
+    if as_json:
+        return JsonResponse({"error": str(error)}, status=error.status)
+    return render(request, "403.html", {"reason": str(error)}, status=error.status)
+
+
+@require_POST
+@login_required
+def start(request, quiz_id):
+    quiz = QuizPage.objects.live().filter(pk=quiz_id).first()
+    if quiz is None:
+        return _error(request, api.AttemptNotFound(_("No such quiz.")))
+    try:
+        attempt = api.start_attempt(request.user, quiz)
+    except api.QuizError as error:
+        return _error(request, error)
+    return redirect("quizzes:attempt", attempt.pk)
+
+
+def public_question(question):
+    """What the trainee may see of an open question: text and tokens, never fractions."""
+    spec = question.spec
+    by_token = {a["token"]: a for a in spec["answers"]}
+    options = [{"token": token, "text": by_token[token]["text"]} for token in spec["order"]]
+    if spec["type"] == "true_false":
+        labels = {"true": _("True"), "false": _("False")}
+        options = [{"token": o["token"], "text": labels.get(o["text"].strip().lower(), o["text"])} for o in options]
+    response = question.response
+    if spec["type"] == "ordering" and isinstance(response, list):
+        ranks = {token: rank for rank, token in enumerate(response, start=1)}
+        options = [{**o, "rank": ranks.get(o["token"])} for o in options]
+    if spec["type"] == "matching" and isinstance(response, dict):
+        options = [{**o, "chosen": response.get(o["token"])} for o in options]
+    return {
+        "position": question.position,
+        "type": spec["type"],
+        "points": spec["points"],
+        "stem_html": spec["stem_html"],
+        "units": spec.get("units", []),
+        "options": options,
+        "targets": spec.get("targets", []),
+        "response": response if response is not None else ([] if spec["type"] == "multiple_response" else None),
+        "saved_at": question.saved_at,
+    }
+
+
+@require_GET
+@login_required
+def attempt_view(request, attempt_id):
+    try:
+        attempt = api.get_own_attempt(request.user, attempt_id)
+    except api.QuizError as error:
+        return _error(request, error)
+    if not attempt.is_open:
+        return redirect("quizzes:result", attempt.pk)
+    if api._is_past_deadline(attempt, timezone.now()):
+        api.submit_attempt(request.user, attempt.pk, finished_by="deadline")
+        return redirect("quizzes:result", attempt.pk)
+    questions = [public_question(q) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+    saved = [q["saved_at"] for q in questions if q["saved_at"]]
+    return render(request, "quizzes/attempt.html", {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "questions": questions,
+        "last_saved": max(saved) if saved else None,
+    })
+
+
+def response_from_form(spec, position, data):
+    """The response of question `position` from form fields (the no-JavaScript path)."""
+    name = f"q{position}"
+    kind = spec["type"]
+    if kind == "multiple_response":
+        return data.getlist(name)
+    if kind == "ordering":
+        ranks = []
+        for answer in spec["answers"]:
+            rank = data.get(f"{name}-{answer['token']}", "")
+            if not rank.isdigit():
+                return None
+            ranks.append((int(rank), answer["token"]))
+        return [token for _rank, token in sorted(ranks)]
+    if kind == "matching":
+        pairs = {a["token"]: data.get(f"{name}-{a['token']}") for a in spec["answers"]}
+        return {k: v for k, v in pairs.items() if v}
+    return data.get(name)
+
+
+def _parse_answer(request):
+    if int(request.headers.get("Content-Length") or 0) > MAX_BODY or len(request.body) > MAX_BODY:
+        raise api.BadResponse(_("The request is too large."))
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise api.BadResponse(_("The request is not valid JSON.")) from None
+        if not isinstance(payload, dict) or "position" not in payload or "response" not in payload:
+            raise api.BadResponse(_("Send {\"position\": …, \"response\": …}."))
+        return payload["position"], payload["response"], None
+    return request.POST.get("position"), None, request.POST
+
+
+@require_POST
+@login_required
+def save(request, attempt_id):
+    """Save one answer (JSON or form fields); answers 200 with the time it was saved."""
+    try:
+        position, response, form = _parse_answer(request)
+        if form is not None:  # form fields: read them the way the question's inputs are named
+            attempt = api.get_own_attempt(request.user, attempt_id)
+            question = AttemptQuestion.objects.filter(
+                attempt=attempt, position=int(position) if str(position).isdigit() else -1
+            ).only("spec", "position").first()
+            if question is None:
+                raise api.BadResponse(_("That question is not part of this attempt."))
+            response = response_from_form(question.spec, question.position, form)
+        saved_at = api.save_answer(request.user, attempt_id, position, response)
+    except api.QuizError as error:
+        return _error(request, error, as_json=True)
+    return JsonResponse({"saved_at": saved_at.isoformat(), "position": int(position)})
+
+
+@require_POST
+@login_required
+def submit(request, attempt_id):
+    """Save whatever the form carries, then grade. Submitting twice changes nothing."""
+    try:
+        attempt = api.get_own_attempt(request.user, attempt_id)
+        if attempt.is_open:
+            for question in AttemptQuestion.objects.filter(attempt=attempt).only("spec", "position"):
+                response = response_from_form(question.spec, question.position, request.POST)
+                if response not in (None, "", [], {}):
+                    try:
+                        api.save_answer(request.user, attempt.pk, question.position, response)
+                    except api.BadResponse:
+                        pass  # an unreadable field counts as unanswered, like a blank one
+        api.submit_attempt(request.user, attempt.pk)
+    except api.AttemptClosed:
+        pass  # time ran out while submitting: it was graded with what was saved
+    except api.QuizError as error:
+        return _error(request, error)
+    return redirect("quizzes:result", attempt_id)
+
+
+def review_level(attempt, now=None):
+    """How much of the graded attempt its owner may see now."""
+    quiz = attempt.quiz
+    if quiz.review_policy == ReviewPolicy.AFTER_CLOSE:
+        closed = quiz.closes_at and (now or timezone.now()) >= quiz.closes_at
+        return ReviewPolicy.FEEDBACK if closed else None
+    return quiz.review_policy
+
+
+def reviewed_question(question, level):
+    spec = question.spec
+    item = public_question(question)
+    item["score"] = question.score
+    item["fraction"] = grade(spec, question.response)
+    if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
+        right = right_answer(spec)
+        by_token = {a["token"]: a for a in spec["answers"]}
+        item["right"] = right
+        item["right_text"] = _describe(spec, right, by_token)
+        item["given_text"] = _describe(spec, question.response, by_token) if question.response is not None else ""
+    if level == ReviewPolicy.FEEDBACK:
+        item["explanation_html"] = spec["explanation_html"]
+        picked = question.response if isinstance(question.response, list) else [question.response]
+        item["feedback"] = [by_token[t]["feedback"] for t in picked if isinstance(t, str) and t in by_token and by_token[t]["feedback"]]
+    return item
+
+
+def _describe(spec, response, by_token):
+    kind = spec["type"]
+    targets = {t["token"]: t["text"] for t in spec.get("targets", [])}
+    if kind in ("single_choice", "true_false"):
+        text = by_token[response]["text"] if response in by_token else ""
+        return {"true": _("True"), "false": _("False")}.get(text.strip().lower(), text)
+    if kind == "multiple_response":
+        return "; ".join(by_token[t]["text"] for t in response if t in by_token)
+    if kind in ("numeric", "short_text"):
+        return str(response)
+    if kind == "ordering":
+        return " → ".join(by_token[t]["text"] for t in response if t in by_token)
+    if kind == "matching":
+        return "; ".join(f"{by_token[k]['text']} — {targets.get(v, '')}" for k, v in response.items() if k in by_token)
+    return ""
+
+
+@require_GET
+@login_required
+def result(request, attempt_id):
+    try:
+        attempt = api.get_own_attempt(request.user, attempt_id)
+    except api.QuizError as error:
+        return _error(request, error)
+    if attempt.is_open:
+        return redirect("quizzes:attempt", attempt.pk)
+    level = review_level(attempt)
+    questions = []
+    if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
+        questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+    return render(request, "quizzes/result.html", {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "level": level,
+        "questions": questions,
+        "quiz_url": attempt.quiz.url,
+    })
