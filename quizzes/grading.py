@@ -38,11 +38,12 @@ def clean_response(spec, response):
     kind = spec["type"]
     tokens = {a["token"] for a in spec["answers"]}
     if kind in ("single_choice", "true_false"):
-        if response not in tokens:
+        if not isinstance(response, str) or response not in tokens:
             raise ResponseError("choice is not one of this question's choices")
         return response
     if kind == "multiple_response":
-        if not isinstance(response, list) or not set(response) <= tokens or len(set(response)) != len(response):
+        if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)
+                or not set(response) <= tokens or len(set(response)) != len(response)):
             raise ResponseError("choices must be a list of this question's choices, each at most once")
         return sorted(response)
     if kind in ("numeric", "short_text"):
@@ -50,7 +51,8 @@ def clean_response(spec, response):
             raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
         return response
     if kind == "ordering":
-        if not isinstance(response, list) or sorted(response) != sorted(tokens):
+        if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)
+                or sorted(response) != sorted(tokens)):
             raise ResponseError("order must list every item of this question exactly once")
         return response
     if kind == "matching":

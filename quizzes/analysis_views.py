@@ -1,0 +1,247 @@
+"""Admin views of item analysis (`quizzes.analysis`): the quiz list, a quiz's report with its
+score chart (inline SVG drawn here, no JavaScript), its CSV export, and one question's figures
+in every quiz that drew it. Instructors (`quizzes.change_question`) and superusers only; the
+URLs are mounted by `wagtail_hooks` under the admin, which already turns away non-staff.
+"""
+
+import csv
+
+from django.db.models import Avg, Count, Max
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.auth import permission_required
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.models import Page
+
+from . import analysis
+from .models import Attempt, AttemptStatus, Question, QuizPage
+
+PERMISSION = "quizzes.change_question"
+CHART = {"width": 640, "height": 240, "left": 36, "bottom": 28, "top": 20}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def can_view_statistics(user):
+    return user.has_perm(PERMISSION)
+
+
+class StatisticsMixin(WagtailAdminTemplateMixin):
+    header_icon = "table"
+
+    def index_crumb(self):
+        return {"url": reverse("quiz_statistics:index"), "label": _("Quiz statistics")}
+
+
+# The quiz list --------------------------------------------------------------------------------
+
+class QuizIndexView(StatisticsMixin, TemplateView):
+    template_name = "quizzes/admin/statistics_index.html"
+    page_title = _("Quiz statistics")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["quizzes"] = quiz_rows(translation.get_language())
+        return context
+
+
+def quiz_rows(language):
+    """One row per quiz (its page in `language` if there is one) with finished-attempt figures:
+    three queries whatever the number of quizzes."""
+    pages = {}
+    for page in QuizPage.objects.order_by("path").values("id", "title", "path", "translation_key", "locale__language_code"):
+        current = pages.get(page["translation_key"])
+        if current is None or page["locale__language_code"] == language:
+            pages[page["translation_key"]] = page
+    figures = {
+        row["quiz_key"]: row for row in Attempt.objects.filter(status=AttemptStatus.FINISHED)
+        .values("quiz_key").order_by().annotate(attempts=Count("id"), mean=Avg("percent"), last=Max("finished_at"))
+    }
+    parents = dict(Page.objects.filter(path__in=[p["path"][:-Page.steplen] for p in pages.values()])
+                   .values_list("path", "title"))
+    rows = []
+    for key, page in pages.items():
+        figure = figures.get(key, {})
+        rows.append({
+            **page,
+            "parent_title": parents.get(page["path"][:-Page.steplen], ""),
+            "attempts": figure.get("attempts", 0),
+            "mean": figure.get("mean"),
+            "last": figure.get("last"),
+        })
+    return sorted(rows, key=lambda row: row["path"])
+
+
+# One quiz -------------------------------------------------------------------------------------
+
+class QuizReportView(StatisticsMixin, TemplateView):
+    template_name = "quizzes/admin/quiz_statistics.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.quiz = get_object_or_404(QuizPage, pk=kwargs["quiz_id"])
+
+    def get_page_title(self):
+        return _("Statistics: %(quiz)s") % {"quiz": self.quiz.title}
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [self.index_crumb(), {"url": "", "label": self.quiz.title}]
+
+    def get_header_buttons(self):
+        return [
+            HeaderButton(_("Download CSV"), reverse("quiz_statistics:quiz_csv", args=[self.quiz.pk]), icon_name="download"),
+            HeaderButton(_("Edit quiz"), reverse("wagtailadmin_pages:edit", args=[self.quiz.pk]), icon_name="edit"),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stats = analysis.quiz_statistics(self.quiz)
+        questions = questions_by_key([item.key for item in stats.items], self.quiz.locale_id)
+        context.update({
+            "quiz": self.quiz,
+            "stats": stats,
+            "rows": [{"item": item, "question": questions.get(item.key)} for item in stats.items],
+            "chart": score_chart(stats.bins),
+            "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG,
+            "low_discrimination": analysis.LOW_DISCRIMINATION,
+        })
+        return context
+
+
+def questions_by_key(keys, locale_id):
+    """{translation key: {"id", "stem"}} for the report's links, preferring `locale_id`: one query."""
+    found = {}
+    for question in Question.objects.filter(translation_key__in=keys).values("id", "stem", "translation_key", "locale_id"):
+        key = str(question["translation_key"])
+        if key not in found or question["locale_id"] == locale_id:
+            found[key] = {"id": question["id"], "stem": Truncator(question["stem"]).chars(90)}
+    return found
+
+
+def score_chart(bins):
+    """Geometry of the score-distribution bar chart, for the template to draw as SVG."""
+    width, height, left, bottom, top = (CHART[k] for k in ("width", "height", "left", "bottom", "top"))
+    plot_height = height - bottom - top
+    slot = (width - left) / len(bins)
+    tallest = max(bins) or 1
+    bars = []
+    for index, count in enumerate(bins):
+        bar_height = plot_height * count / tallest
+        low = 100 * index // len(bins)
+        bars.append({
+            "x": round(left + index * slot + 3, 1), "width": round(slot - 6, 1),
+            "y": round(top + plot_height - bar_height, 1), "height": round(bar_height, 1),
+            "centre": round(left + (index + 0.5) * slot, 1), "count": count,
+            "label": f"{low}–{low + 100 // len(bins)}%",
+        })
+    return {**CHART, "bars": bars, "tallest": tallest, "axis_y": top + plot_height, "text_y": height - 8}
+
+
+# CSV ----------------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "question_key", "question", "type", "times_drawn", "facility_index", "standard_deviation",
+    "discrimination_index", "discriminative_efficiency", "flag", "unanswered", "choices",
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_cell(value):
+    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula gets a leading
+    quote (OWASP "CSV injection"); numbers are written as numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_rows(stats, questions):
+    yield CSV_HEADER
+    for item in stats.items:
+        question = questions.get(item.key) or {}
+        choices = " | ".join(f"{c.text}: {c.count}" for c in item.choices)
+        yield [csv_cell(value) for value in (
+            item.label, question.get("stem", ""), item.kind, item.drawn, item.facility, item.sd,
+            item.discrimination, item.efficiency, item.flag, item.unanswered, choices,
+        )]
+
+
+def quiz_csv(request, quiz_id):
+    quiz = get_object_or_404(QuizPage, pk=quiz_id)
+    stats = analysis.quiz_statistics(quiz)
+    questions = questions_by_key([item.key for item in stats.items], quiz.locale_id)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in csv_rows(stats, questions)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.slug}-statistics.csv"'
+    return response
+
+
+# One question -------------------------------------------------------------------------------
+
+class QuestionReportView(StatisticsMixin, TemplateView):
+    template_name = "quizzes/admin/question_statistics.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.question = get_object_or_404(Question, pk=kwargs["question_id"])
+
+    def get_page_title(self):
+        return _("Statistics: %(question)s") % {"question": self.question.key}
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtailsnippets_quizzes_question:list"), "label": _("Questions")},
+            {"url": reverse("wagtailsnippets_quizzes_question:edit", args=[self.question.pk]), "label": self.question.key},
+            {"url": "", "label": _("Statistics")},
+        ]
+
+    def get_header_buttons(self):
+        url = reverse("wagtailsnippets_quizzes_question:edit", args=[self.question.pk])
+        return [HeaderButton(_("Edit question"), url, icon_name="edit")]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_quiz = analysis.question_statistics_by_quiz(self.question)
+        quizzes = quiz_titles(by_quiz.keys(), self.question.locale_id)
+        rows = [{"quiz": quizzes.get(key), "item": item} for key, item in by_quiz.items()]
+        rows.sort(key=lambda row: row["quiz"]["path"] if row["quiz"] else "")
+        context.update({"question": self.question, "rows": rows, "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG})
+        return context
+
+
+def quiz_titles(keys, locale_id):
+    """{translation key: {"id", "title", "path"}}, preferring `locale_id`: one query."""
+    found = {}
+    for quiz in QuizPage.objects.filter(translation_key__in=list(keys)).values("id", "title", "path", "translation_key", "locale_id"):
+        key = str(quiz["translation_key"])
+        if key not in found or quiz["locale_id"] == locale_id:
+            found[key] = quiz
+    return found
+
+
+def _guard(view):
+    return permission_required(PERMISSION)(view)
+
+
+urlpatterns = [
+    path("", _guard(QuizIndexView.as_view()), name="index"),
+    path("<int:quiz_id>/", _guard(QuizReportView.as_view()), name="quiz"),
+    path("<int:quiz_id>/questions.csv", _guard(quiz_csv), name="quiz_csv"),
+    path("questions/<int:question_id>/", _guard(QuestionReportView.as_view()), name="question"),
+]

@@ -1,0 +1,66 @@
+from dataclasses import dataclass
+
+import pytest
+from wagtail.models import Locale
+
+from courses.models import CompletionRule
+from quizzes.models import QuestionBank, QuizDraw, QuizPage
+from quizzes.questions import normalise, write_question
+
+# One question of every type, with the right response for each (by answer text).
+QUESTIONS = [
+    {"key": "q-single", "type": "single_choice", "stem": "Which is **not** a core duty?", "answers": [
+        {"text": "Campaigns", "fraction": 0, "feedback": "It is a duty."},
+        {"text": "Server maintenance", "fraction": 1, "feedback": "Engineering does that."},
+        {"text": "User care", "fraction": 0}]},
+    {"key": "q-multi", "type": "multiple_response", "stem": "Retention tactics?", "answers": [
+        {"text": "Points", "fraction": 0.5}, {"text": "Community", "fraction": 0.5},
+        {"text": "Buying traffic", "fraction": -0.5, "feedback": "That is acquisition."}]},
+    {"key": "q-tf", "type": "true_false", "stem": "Segments never change.", "answers": [
+        {"text": "true", "fraction": 0}, {"text": "false", "fraction": 1}]},
+    {"key": "q-num", "type": "numeric", "stem": "Growth rate from 80,000 to 92,000 (%)?", "units": "%",
+     "answers": [{"text": "15", "fraction": 1, "tolerance": 0.1}]},
+    {"key": "q-short", "type": "short_text", "stem": "Abbreviation of daily active users?", "answers": [
+        {"text": "DAU", "fraction": 1}, {"text": "日活", "fraction": 1}]},
+    {"key": "q-order", "type": "ordering", "stem": "Order the loop.", "answers": [
+        {"text": "Strategy"}, {"text": "Execution"}, {"text": "Monitoring"}]},
+    {"key": "q-match", "type": "matching", "stem": "Match metric and family.", "answers": [
+        {"text": "Retention", "match": "User growth"}, {"text": "Market share", "match": "Commercial"},
+        {"text": "Satisfaction", "match": "Quality"}]},
+]
+
+
+@dataclass
+class QuizSetup:
+    tree: object
+    quiz: QuizPage
+    bank: QuestionBank
+
+
+@pytest.fixture
+def make_quiz(make_tree):
+    def make(*, extra_questions=0, **settings):
+        tree = make_tree()
+        bank = QuestionBank.objects.create(slug="bank", title="Bank")
+        locale = Locale.objects.get(language_code="zh-hans")
+        questions = QUESTIONS + [
+            {"key": f"extra-{i}", "type": "true_false", "stem": f"Extra {i}", "answers": [
+                {"text": "true", "fraction": 1}, {"text": "false", "fraction": 0}]}
+            for i in range(extra_questions)
+        ]
+        for data in questions:
+            write_question(bank, locale, normalise(data))
+        module = tree.modules[0]
+        module.completion_rule = CompletionRule.ASSESSMENT
+        module.save_revision().publish()
+        quiz = QuizPage(title="Quiz", slug="quiz", draws=[QuizDraw(bank=bank, count=len(QUESTIONS))], **settings)
+        module.add_child(instance=quiz)
+        quiz.save_revision().publish()
+        return QuizSetup(tree=tree, quiz=QuizPage.objects.get(pk=quiz.pk), bank=bank)
+
+    return make
+
+
+@pytest.fixture
+def quiz_setup(make_quiz):
+    return make_quiz()

@@ -1,0 +1,320 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import api as courses_api
+from courses.queries import course_outline
+from quizzes import api
+from quizzes.grading import right_answer
+from quizzes.models import Attempt, AttemptQuestion, Question, ReviewPolicy
+from tests.conftest import make_user
+
+SECRETS = ["Engineering does that.", "That is acquisition.", "fraction", "tolerance", '"target"']
+
+
+def _enrolled(user, setup):
+    courses_api.enrol_learner(user, setup.tree.course)
+    return user
+
+
+def _start(client, setup):
+    response = client.post(reverse("quizzes:start", args=[setup.quiz.pk]))
+    assert response.status_code == 302, response.content
+    return Attempt.objects.latest("pk"), response
+
+
+def _answer(client, attempt, position, response):
+    return client.post(
+        reverse("quizzes:save", args=[attempt.pk]),
+        json.dumps({"position": position, "response": response}),
+        content_type="application/json",
+    )
+
+
+def _answer_all(client, attempt, right=True):
+    for question in attempt.questions.all():
+        response = right_answer(question.spec)
+        if not right and question.spec["type"] in ("numeric", "short_text"):
+            response = "0"
+        assert _answer(client, attempt, question.position, response).status_code == 200
+
+
+@pytest.fixture
+def learner(trainee, quiz_setup, client):
+    _enrolled(trainee, quiz_setup)
+    client.force_login(trainee)
+    return trainee
+
+
+def test_passing_the_quiz_completes_the_module_and_unlocks_the_next(client, learner, quiz_setup):
+    """All right: 100%, passed, module done, module 2 no longer locked."""
+    attempt, _ = _start(client, quiz_setup)
+    assert course_outline(quiz_setup.tree.course, learner)["modules"][1].locked_by is not None
+    _answer_all(client, attempt)
+    response = client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    assert response.status_code == 302 and response["Location"].endswith(f"/attempts/{attempt.pk}/result/")
+    attempt.refresh_from_db()
+    assert (attempt.percent, attempt.passed, attempt.finished_by) == (100, True, "submit")
+    cards = course_outline(quiz_setup.tree.course, learner)["modules"]
+    assert cards[0].done and cards[1].locked_by is None
+
+
+def test_lessons_alone_do_not_complete_an_assessed_module(learner, quiz_setup):
+    """With a quiz, reading every lesson is not enough to unlock the next module."""
+    for lesson in quiz_setup.tree.lessons[0]:
+        courses_api.complete_lesson(learner, lesson)
+    assert course_outline(quiz_setup.tree.course, learner)["modules"][1].locked_by is not None
+
+
+def test_answers_survive_a_reload_and_the_page_shows_when_saved(client, learner, quiz_setup):
+    attempt, _ = _start(client, quiz_setup)
+    single = attempt.questions.get(spec__type="single_choice")
+    token = single.spec["order"][0]
+    assert _answer(client, attempt, single.position, token).status_code == 200
+    html = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
+    assert f'value="{token}" checked' in html
+    assert "Last saved" in html or "最近保存" in html
+
+
+def test_nothing_that_grades_reaches_the_browser_before_grading(client, learner, quiz_setup):
+    """Every response of an open attempt is free of fractions, feedback, explanations and
+    the order or pairing that would give the answers away."""
+    bodies = [client.get(quiz_setup.quiz.url)]
+    attempt, start = _start(client, quiz_setup)
+    bodies += [start, client.get(reverse("quizzes:attempt", args=[attempt.pk]))]
+    for question in attempt.questions.all():
+        bodies.append(_answer(client, attempt, question.position, right_answer(question.spec)))
+    bodies.append(client.get(reverse("quizzes:attempt", args=[attempt.pk])))
+    for response in bodies:
+        text = response.content.decode()
+        for secret in SECRETS:
+            assert secret not in text, (secret, response.request["PATH_INFO"])
+    ordering = attempt.questions.get(spec__type="ordering").spec
+    assert ordering["order"] != [a["token"] for a in ordering["answers"]]
+    matching = attempt.questions.get(spec__type="matching").spec
+    assert all(a["token"] != a["target"] for a in matching["answers"])
+
+
+def test_editing_a_question_never_changes_a_given_attempt(client, learner, quiz_setup):
+    """The attempt keeps the version it was given; grading uses that version."""
+    attempt, _ = _start(client, quiz_setup)
+    single = attempt.questions.get(spec__type="single_choice")
+    right = right_answer(single.spec)
+    question = Question.objects.get(pk=single.question_id)
+    for answer in question.answers.all():
+        answer.fraction = 0 if answer.fraction == 1 else answer.fraction
+    question.stem = "Edited"
+    question.save()
+    question.save_revision()
+    assert AttemptQuestion.objects.get(pk=single.pk).spec == single.spec
+    _answer(client, attempt, single.position, right)
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    assert AttemptQuestion.objects.get(pk=single.pk).score == 1
+    assert single.revision_id is not None
+
+
+def test_double_submit_and_replay_give_one_graded_result(client, learner, quiz_setup):
+    attempt, _ = _start(client, quiz_setup)
+    _answer_all(client, attempt)
+    submit = reverse("quizzes:submit", args=[attempt.pk])
+    client.post(submit)
+    finished = Attempt.objects.get(pk=attempt.pk)
+    client.post(submit)
+    client.post(submit, {"q1": "anything"})
+    again = Attempt.objects.get(pk=attempt.pk)
+    assert (again.score, again.finished_at, again.finished_by) == (finished.score, finished.finished_at, "submit")
+    assert Attempt.objects.filter(user=learner).count() == 1
+    assert _answer(client, attempt, 1, "x").status_code == 409
+
+
+def test_two_tabs_starting_share_one_attempt(client, learner, quiz_setup):
+    first, _ = _start(client, quiz_setup)
+    second, _ = _start(client, quiz_setup)
+    assert first.pk == second.pk and Attempt.objects.count() == 1
+
+
+def test_server_deadline_refuses_late_answers_and_finalises(client, learner, quiz_setup):
+    """Past the time limit and grace, an answer is refused (409) and the attempt is graded
+    with what was saved in time."""
+    quiz_setup.quiz.time_limit_minutes = 1
+    quiz_setup.quiz.save_revision().publish()
+    attempt, _ = _start(client, quiz_setup)
+    single = attempt.questions.get(spec__type="single_choice")
+    api.save_answer(learner, attempt.pk, single.position, right_answer(single.spec))
+    late = attempt.deadline + timedelta(seconds=31)
+    with pytest.raises(api.AttemptClosed):
+        api.save_answer(learner, attempt.pk, 2, "x", now=late)
+    attempt.refresh_from_db()
+    assert attempt.finished_by == "deadline" and attempt.score == 1
+
+
+def test_sweep_finalises_abandoned_attempts_once(learner, quiz_setup, capsys):
+    quiz_setup.quiz.time_limit_minutes = 5
+    quiz_setup.quiz.save_revision().publish()
+    attempt = api.start_attempt(learner, quiz_setup.quiz)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=2))
+    call_command("finalise_attempts")
+    assert "Finalised 1 attempt" in capsys.readouterr().out
+    call_command("finalise_attempts")
+    assert "Finalised 0 attempts" in capsys.readouterr().out
+    attempt.refresh_from_db()
+    assert attempt.finished_by == "sweep" and attempt.score == 0
+
+
+def test_time_accommodation_multiplies_the_limit(trainee, quiz_setup):
+    quiz_setup.quiz.time_limit_minutes = 10
+    quiz_setup.quiz.save_revision().publish()
+    trainee.time_multiplier = 1.5
+    trainee.save()
+    _enrolled(trainee, quiz_setup)
+    attempt = api.start_attempt(trainee, quiz_setup.quiz)
+    assert timedelta(minutes=14.9) < attempt.deadline - attempt.started_at < timedelta(minutes=15.1)
+
+
+def test_a_retake_draws_unseen_questions_while_the_bank_allows(make_quiz, trainee):
+    setup = make_quiz(extra_questions=3)
+    setup.quiz.draws.update(count=5)
+    _enrolled(trainee, setup)
+    first = api.start_attempt(trainee, setup.quiz)
+    api.submit_attempt(trainee, first.pk)
+    second = api.start_attempt(trainee, setup.quiz)
+    keys = lambda a: set(a.questions.values_list("question_key", flat=True))  # noqa: E731
+    assert len(keys(first)) == len(keys(second)) == 5
+    assert len(keys(first) & keys(second)) == 0 + max(0, 10 - 10)  # 10 in the bank: no overlap
+
+
+@pytest.mark.parametrize(
+    "payload,reason",
+    [
+        ({"position": 99, "response": "x"}, "not part of this attempt"),
+        ({"position": "one", "response": "x"}, "Unknown question"),
+        ({"response": "x"}, "position"),
+    ],
+)
+def test_bad_answer_requests_get_400_and_save_nothing(client, learner, quiz_setup, payload, reason):
+    attempt, _ = _start(client, quiz_setup)
+    response = client.post(reverse("quizzes:save", args=[attempt.pk]), json.dumps(payload), content_type="application/json")
+    assert response.status_code == 400 and reason in response.json()["error"]
+    assert not attempt.questions.exclude(response=None).exists()
+
+
+def test_wrong_choices_and_types_are_refused(client, learner, quiz_setup):
+    attempt, _ = _start(client, quiz_setup)
+    questions = {q.spec["type"]: q for q in attempt.questions.all()}
+    single, multi = questions["single_choice"], questions["multiple_response"]
+    cases = [
+        (single, multi.spec["order"][0]),           # a choice of another question
+        (single, [single.spec["order"][0]]),        # a list where one choice is expected
+        (multi, "not-a-list"),
+        (questions["ordering"], questions["ordering"].spec["order"][:1]),  # not every item
+        (questions["numeric"], "9" * 500),          # too long
+        (questions["matching"], {"nope": "x"}),
+    ]
+    for question, response in cases:
+        assert _answer(client, attempt, question.position, response).status_code == 400
+    assert not attempt.questions.exclude(response=None).exists()
+
+
+def test_huge_and_malformed_payloads_are_refused(client, learner, quiz_setup):
+    attempt, _ = _start(client, quiz_setup)
+    url = reverse("quizzes:save", args=[attempt.pk])
+    assert client.post(url, "{" * 10, content_type="application/json").status_code == 400
+    big = json.dumps({"position": 1, "response": "x" * 100_000})
+    assert client.post(url, big, content_type="application/json").status_code == 400
+
+
+def test_another_persons_attempt_is_not_found(client, learner, quiz_setup):
+    attempt, _ = _start(client, quiz_setup)
+    client.force_login(_enrolled(make_user("intruder@example.com"), quiz_setup))
+    assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 404
+    assert _answer(client, attempt, 1, "x").status_code == 404
+    assert client.post(reverse("quizzes:submit", args=[attempt.pk])).status_code == 404
+    assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 404
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+
+
+def test_attempt_limit_and_wait_are_enforced(client, learner, quiz_setup):
+    quiz_setup.quiz.max_attempts = 1
+    quiz_setup.quiz.save_revision().publish()
+    attempt, _ = _start(client, quiz_setup)
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    response = client.post(reverse("quizzes:start", args=[quiz_setup.quiz.pk]))
+    assert response.status_code == 403 and Attempt.objects.count() == 1
+    quiz_setup.quiz.max_attempts, quiz_setup.quiz.wait_minutes = 0, 60
+    quiz_setup.quiz.save_revision().publish()
+    assert client.post(reverse("quizzes:start", args=[quiz_setup.quiz.pk])).status_code == 403
+    assert Attempt.objects.count() == 1
+
+
+def test_quiz_of_a_course_you_are_not_enrolled_in_cannot_start(client, trainee, quiz_setup):
+    client.force_login(trainee)
+    assert client.post(reverse("quizzes:start", args=[quiz_setup.quiz.pk])).status_code == 403
+    assert not Attempt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "policy,visible,hidden",
+    [
+        (ReviewPolicy.SCORE, ["100%"], ["Right answer", "正确答案", "Engineering does that."]),
+        (ReviewPolicy.ANSWERS, ["Server maintenance"], ["Engineering does that."]),
+        (ReviewPolicy.FEEDBACK, ["Server maintenance", "Engineering does that."], []),
+        (ReviewPolicy.AFTER_CLOSE, [], ["100%", "Server maintenance"]),
+    ],
+)
+def test_result_page_follows_the_review_policy(client, learner, quiz_setup, policy, visible, hidden):
+    quiz_setup.quiz.review_policy = policy
+    quiz_setup.quiz.closes_at = timezone.now() + timedelta(days=1) if policy == ReviewPolicy.AFTER_CLOSE else None
+    quiz_setup.quiz.save_revision().publish()
+    attempt, _ = _start(client, quiz_setup)
+    _answer_all(client, attempt)
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    html = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    for text in visible:
+        assert text in html
+    for text in hidden:
+        assert text not in html
+
+
+def test_form_submission_without_javascript_grades_the_posted_answers(client, learner, quiz_setup):
+    """The plain form post (no autosave) saves every field, then grades."""
+    attempt, _ = _start(client, quiz_setup)
+    data = {}
+    for question in attempt.questions.all():
+        spec, name, right = question.spec, f"q{question.position}", right_answer(question.spec)
+        if spec["type"] == "ordering":
+            data.update({f"{name}-{token}": str(rank) for rank, token in enumerate(right, start=1)})
+        elif spec["type"] == "matching":
+            data.update({f"{name}-{item}": target for item, target in right.items()})
+        else:
+            data[name] = right
+    client.post(reverse("quizzes:submit", args=[attempt.pk]), data)
+    assert Attempt.objects.get(pk=attempt.pk).percent == 100
+
+
+# Query budgets: start, save and submit do not grow with the bank or the attempt history.
+
+@pytest.mark.parametrize("bank_extra,history", [(0, 0), (40, 3)])
+def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, history, django_assert_num_queries):
+    setup = make_quiz(extra_questions=bank_extra)
+    _enrolled(trainee, setup)
+    for _ in range(history):
+        api.submit_attempt(trainee, api.start_attempt(trainee, setup.quiz).pk)
+    client.force_login(trainee)
+    client.get(setup.quiz.url)
+    # session, user, quiz, attempts so far, parent module, module lock (course, modules,
+    # progress, completions, enrolment), seen questions, draws, candidates, questions,
+    # answers, insert attempt, insert questions, savepoints
+    with django_assert_num_queries(23):
+        attempt, _ = _start(client, setup)
+    question = attempt.questions.get(spec__type="short_text")
+    # session, user, attempt, question, update
+    with django_assert_num_queries(5):
+        assert _answer(client, attempt, question.position, "DAU").status_code == 200
+    # session, user, attempt, its question specs (no answers posted), savepoint, attempt
+    # (locked), claim, questions, one bulk update of scores, attempt totals, release, re-read
+    with django_assert_num_queries(12):
+        client.post(reverse("quizzes:submit", args=[attempt.pk]))
