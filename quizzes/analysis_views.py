@@ -9,12 +9,15 @@ import csv
 from django.db.models import Avg, Count, Max
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_required
+from wagtail.admin.menu import MenuItem as AdminMenuItem
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page
@@ -140,9 +143,10 @@ def score_chart(bins):
             "x": round(left + index * slot + 3, 1), "width": round(slot - 6, 1),
             "y": round(top + plot_height - bar_height, 1), "height": round(bar_height, 1),
             "centre": round(left + (index + 0.5) * slot, 1), "count": count,
+            "count_y": round(top + plot_height - bar_height - 4, 1),
             "label": f"{low}–{low + 100 // len(bins)}%",
         })
-    return {**CHART, "bars": bars, "tallest": tallest, "axis_y": top + plot_height, "text_y": height - 8}
+    return {**CHART, "bars": bars, "tallest": tallest, "scale_x": left - 6, "axis_y": top + plot_height, "text_y": height - 8}
 
 
 # CSV ----------------------------------------------------------------------------------------
@@ -233,6 +237,39 @@ def quiz_titles(keys, locale_id):
         if key not in found or quiz["locale_id"] == locale_id:
             found[key] = quiz
     return found
+
+
+# Ways in: the admin menu, a quiz page's "More" buttons, a question's listing buttons -----------
+
+class StatisticsMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return can_view_statistics(request.user)
+
+
+class QuizStatisticsButton(PageMenuItem):
+    label = _("Statistics")
+    icon_name = "table"
+    url_name = "quiz_statistics:quiz"
+
+    def is_shown(self, user):
+        return self.page.specific_class is QuizPage and can_view_statistics(user)
+
+
+def menu_item():
+    return StatisticsMenuItem(_("Quiz statistics"), reverse("quiz_statistics:index"), icon_name="table", order=260)
+
+
+def quiz_buttons(page, user, priority):
+    yield QuizStatisticsButton(page=page, priority=priority)
+
+
+def question_buttons(snippet, user):
+    if isinstance(snippet, Question) and can_view_statistics(user):
+        yield MenuItem(_("Statistics"), reverse("quiz_statistics:question", args=[snippet.pk]), icon_name="table", priority=90)
+
+
+def admin_urls():
+    return [path("quiz-statistics/", include((urlpatterns, "quiz_statistics")))]
 
 
 def _guard(view):

@@ -27,3 +27,23 @@ class QuizzesGroup(SnippetViewSetGroup):
 
 
 register_snippet(QuizzesGroup)
+
+
+# Item analysis: quiz and question statistics (quizzes/analysis_views.py) -------------------
+from wagtail import hooks as _hooks  # noqa: E402
+
+from . import analysis_views as _analysis_views  # noqa: E402
+
+_hooks.register("register_admin_urls", _analysis_views.admin_urls)
+_hooks.register("register_admin_menu_item", _analysis_views.menu_item)
+_hooks.register("register_snippet_listing_buttons", _analysis_views.question_buttons)
+
+
+@_hooks.register("register_page_listing_more_buttons")
+def _quiz_statistics_listing_button(page, user, next_url=None):
+    yield from _analysis_views.quiz_buttons(page, user, priority=45)
+
+
+@_hooks.register("register_page_header_buttons")
+def _quiz_statistics_header_button(page, user, view_name, next_url=None):
+    yield from _analysis_views.quiz_buttons(page, user, priority=75)
