@@ -8,11 +8,10 @@ completed lessons.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page, PageManager, PageQuerySet, PageViewRestriction
+from wagtail.models import Page, PageManager, PageQuerySet
 
 from content.blocks import LessonBodyBlock
 from content.markdown import render_markdown
@@ -21,15 +20,7 @@ from content.markdown import render_markdown
 class CourseTreeQuerySet(PageQuerySet):
     def for_listing(self):
         """What a listing card reads: the page, its locale (for the URL) and nothing else."""
-        return self.live().public_in_query().select_related("locale")
-
-    def public_in_query(self):
-        """Wagtail's `public()` (no page in or under a view-restricted section) as a subquery:
-        `public()` first reads every restriction in a query of its own, on every listing."""
-        restricting = PageViewRestriction.objects.filter(
-            page__path=Substr(models.OuterRef("path"), 1, Length("page__path"))
-        )
-        return self.exclude(models.Exists(restricting))
+        return self.live().public().select_related("locale")
 
 
 CourseTreeManager = PageManager.from_queryset(CourseTreeQuerySet)

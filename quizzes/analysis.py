@@ -242,10 +242,15 @@ def item_stats(draws, totals):
         key=first.key, label=first.label, kind=first.kind, drawn=len(draws),
         facility=100 * statistics.fmean(fractions),
         sd=100 * statistics.stdev(fractions) if len(fractions) > 1 else None,
-        discrimination=None if r is None else 100 * r,
-        efficiency=None if efficiency is None else 100 * efficiency,
+        discrimination=_percent(r),
+        efficiency=_percent(efficiency),
         choices=choices, unanswered=unanswered,
     )
+
+
+def _percent(ratio):
+    """×100, with float noise around zero (−1e−17) made 0 so that it is not read as negative."""
+    return None if ratio is None else round(100 * ratio, 9) + 0.0
 
 
 def pearson(xs, ys):

@@ -1,0 +1,76 @@
+"""What a course looks like, the same for every learner: its modules in order, each module's
+lessons, and what each module needs first.
+
+Every learner page reads it and adds only the learner's own rows (completed lessons, enrolment,
+assessed modules), so a lesson or the dashboard costs a few small queries rather than a
+listing, a grouped aggregate and a privacy check per request. It is built in a fixed number
+of queries and kept in the cache under the content version (content.middleware), which
+publishing, unpublishing, moving or deleting a page and changing a page's privacy advance.
+
+An in-process cache is not shared between an app server's workers: one that did not handle the
+change keeps its copy for at most COURSE_OUTLINE_CACHE_SECONDS (with REDIS_URL there is one
+cache and no such delay). A reader that finds its page missing from a copy rebuilds it, and
+writes (courses.api) always read a fresh outline.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from wagtail.models import Page
+
+from content.middleware import current_version
+
+from .models import CoursePage, LessonPage, ModulePage
+
+
+@dataclass
+class Outline:
+    course: CoursePage
+    modules: list  # listed (live, public) modules in order, with their prerequisite loaded
+    lessons: dict  # parent path → its live lessons in order, bodies not loaded
+    hidden: frozenset = field(default_factory=frozenset)  # live lessons in restricted sections
+
+    def module_at(self, path):
+        return next((module for module in self.modules if module.path == path), None)
+
+    def lessons_in(self, module_path):
+        """All live lessons under the module (they count towards progress)."""
+        return self.lessons.get(module_path, [])
+
+    def listed_lessons(self, module_path):
+        """The lessons a reader sees in the module's list."""
+        return [lesson for lesson in self.lessons_in(module_path) if lesson.pk not in self.hidden]
+
+    def all_lessons(self):
+        return [lesson for path in sorted(self.lessons) for lesson in self.lessons[path]]
+
+    def listed_lesson_at(self, path):
+        listed = self.listed_lessons(path[: -Page.steplen])
+        return next((lesson for lesson in listed if lesson.path == path), None)
+
+    def has_lesson(self, lesson):
+        return any(item.pk == lesson.pk for item in self.lessons_in(lesson.path[: -Page.steplen]))
+
+
+def build_outline(course):
+    """Read the outline from the page tree: four queries, whatever the course's size."""
+    modules = list(ModulePage.objects.child_of(course).for_listing().select_related("prerequisite"))
+    lessons = {}
+    for lesson in LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):
+        lessons.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
+    listed = set(
+        LessonPage.objects.descendant_of(course).for_listing().values_list("pk", flat=True)
+    )
+    hidden = frozenset(lesson.pk for group in lessons.values() for lesson in group) - listed
+    return Outline(course=course, modules=modules, lessons=lessons, hidden=hidden)
+
+
+def outline_at(course_path, *, fresh=False):
+    """The outline of the course at `course_path`, from the cache unless `fresh`."""
+    key = f"course-outline:{current_version()}:{course_path}"
+    outline = None if fresh else cache.get(key)
+    if outline is None:
+        outline = build_outline(CoursePage.objects.select_related("locale").get(path=course_path))
+        cache.set(key, outline, settings.COURSE_OUTLINE_CACHE_SECONDS)
+    return outline

@@ -1,0 +1,82 @@
+import pytest
+from django.core.management import CommandError, call_command
+from wagtail.models import Page
+
+from courses.curriculum import load_curriculum
+from courses.models import CompletionRule, ModulePage
+from quizzes.models import Question, QuestionBank, QuizPage
+from tests.conftest import write_curriculum
+
+QUESTION_YAML = """\
+- key: m1-q1
+  type: single_choice
+  difficulty: easy
+  points: 1
+  stem: {zh-hans: 问题, en: Question}
+  explanation: {zh-hans: 解释, en: Explanation}
+  choices:
+    - text: {zh-hans: 对, en: Right}
+      fraction: 1
+    - text: {zh-hans: 错, en: Wrong}
+      fraction: 0
+- key: m1-q2
+  type: numeric
+  difficulty: medium
+  points: 2
+  stem: {zh-hans: "增长率？", en: "Growth rate?"}
+  explanation: {zh-hans: 解释, en: Explanation}
+  answer: 15
+  tolerance: 0.1
+  units: ["%"]
+"""
+
+
+def test_the_shipped_banks_have_every_type_in_both_languages(db):
+    """Six banks of 15+ questions, every type in each, each question in zh-hans and en."""
+    load_curriculum()
+    banks = QuestionBank.objects.all()
+    assert banks.count() == 6
+    for bank in banks:
+        for lang in ("zh-hans", "en"):
+            questions = Question.objects.filter(bank=bank, locale__language_code=lang)
+            assert questions.count() >= 15, bank.slug
+            assert set(questions.values_list("question_type", flat=True)) == {
+                "single_choice", "multiple_response", "true_false", "numeric", "short_text", "ordering", "matching"
+            }
+        zh = set(Question.objects.filter(bank=bank, locale__language_code="zh-hans").values_list("translation_key", flat=True))
+        en = set(Question.objects.filter(bank=bank, locale__language_code="en").values_list("translation_key", flat=True))
+        assert zh == en
+
+
+def test_each_module_ends_in_a_quiz_and_the_course_in_a_final_exam(db):
+    load_curriculum()
+    for module in ModulePage.objects.all():
+        assert module.completion_rule == CompletionRule.ASSESSMENT
+        assert QuizPage.objects.child_of(module).live().count() == 1
+    exams = QuizPage.objects.filter(slug="final-exam")
+    assert exams.count() == 2
+    assert {draw.bank.slug for draw in exams.first().draws.all()} == set(QuestionBank.objects.values_list("slug", flat=True))
+
+
+def test_questions_reload_without_change(db, tmp_path):
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    (folder / "01-module-1" / "questions.yaml").write_text(QUESTION_YAML, encoding="utf-8")
+    load_curriculum(folder)
+    before = list(Question.objects.values_list("pk", "latest_revision_id"))
+    report = load_curriculum(folder)
+    assert report.extra == {"questions created": 0, "questions updated": 0}
+    assert list(Question.objects.values_list("pk", "latest_revision_id")) == before
+    assert Question.objects.count() == 4
+
+
+def test_an_invalid_question_names_file_and_line_and_loads_nothing(db, tmp_path):
+    """A fraction sum that is wrong is reported at the question's line; no page is written."""
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    broken = QUESTION_YAML.replace("      fraction: 0\n", "      fraction: 1\n")
+    path = folder / "01-module-1" / "questions.yaml"
+    path.write_text(broken, encoding="utf-8")
+    pages = Page.objects.count()
+    with pytest.raises(CommandError) as error:
+        call_command("load_curriculum", path=str(folder))
+    assert f"{path}:1:" in str(error.value) and "m1-q1" in str(error.value)
+    assert Page.objects.count() == pages and not Question.objects.exists()
