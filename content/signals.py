@@ -1,10 +1,18 @@
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .middleware import invalidate
 
 
 @receiver(page_published)
 @receiver(page_unpublished)
-def empty_anonymous_page_cache(sender, **kwargs):
+@receiver(post_page_move)
+@receiver(post_delete, sender=Page)
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def empty_page_caches(sender, **kwargs):
+    """Whatever changes which pages are live, where they sit or who may see them empties the
+    anonymous page cache and the course outlines (courses.outline), which share its version."""
     invalidate()

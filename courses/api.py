@@ -28,7 +28,7 @@ def enrol_learner(user, course: CoursePage) -> Enrolment:
 
 def check_module_open(user, module: ModulePage):
     """Raise ProgressDenied unless `user` is enrolled in the module's course and past its lock."""
-    course, card = module_state(module, user)
+    course, card = module_state(module, user, fresh=True)
     if not card.enrolled:
         raise ProgressDenied(_("Enrol in “%(course)s” before completing its lessons.") % {"course": course.title})
     if card.locked_by is not None:

@@ -182,6 +182,10 @@ class Enrolment(models.Model):
     )
     course_key = models.UUIDField(_("course"), help_text=_("The course's translation key."))
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, help_text=_("Set by an assignment."))
+    assignment = models.ForeignKey(
+        "courses.Assignment", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+    )
 
     class Meta:
         verbose_name = _("enrolment")
@@ -193,6 +197,35 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.course_key}"
+
+
+class Assignment(models.Model):
+    """HR requires a course of a person or of a whole department (and its sub-departments) by
+    a due date. Assigning enrols everyone it covers; each enrolment carries the due date."""
+
+    course_key = models.UUIDField(_("course"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="assignments", verbose_name=_("person"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="assignments", verbose_name=_("department"),
+    )
+    due_date = models.DateField(_("due date"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) ^ models.Q(department__isnull=False),
+                name="courses_assignment_person_or_department",
+            )
+        ]
 
 
 class LessonProgress(models.Model):

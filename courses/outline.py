@@ -49,12 +49,15 @@ class Outline:
         listed = self.listed_lessons(path[: -Page.steplen])
         return next((lesson for lesson in listed if lesson.path == path), None)
 
-    def has_lesson(self, lesson):
-        return any(item.pk == lesson.pk for item in self.lessons_in(lesson.path[: -Page.steplen]))
+    def contains(self, page):
+        """Whether `page` (a module or a lesson of this course) was live when this was built."""
+        if any(module.pk == page.pk for module in self.modules):
+            return True
+        return any(lesson.pk == page.pk for lesson in self.lessons_in(page.path[: -Page.steplen]))
 
 
 def build_outline(course):
-    """Read the outline from the page tree: four queries, whatever the course's size."""
+    """Read the outline from the page tree in a fixed number of queries."""
     modules = list(ModulePage.objects.child_of(course).for_listing().select_related("prerequisite"))
     lessons = {}
     for lesson in LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):

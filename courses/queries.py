@@ -1,8 +1,10 @@
 """Progress reads for pages and the dashboard.
 
 Each function runs a fixed number of queries however many courses, modules, lessons or
-learners there are: percentages come from one grouped aggregate over the lesson pages (grouped
-by the tree path prefix of the course or module), never from a loop over progress rows.
+learners there are. A course's shape (modules, lessons, prerequisites) comes from its cached
+outline (courses.outline); a learner's progress in it from their own completed-lesson keys, one
+query. The catalog's percentages come from one grouped aggregate over the lesson pages (grouped
+by the tree path prefix of the course). Nothing reads other learners' rows.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from django.db.models.functions import Substr
 from wagtail.models import Locale, Page
 
 from .models import CompletionRule, CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
+from .outline import outline_at
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,27 @@ def completed_lesson_filter(user):
     )
 
 
+def completed_lesson_keys(user):
+    """The translation keys of every lesson `user` has completed, in any course."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        LessonProgress.objects.filter(user_id=user.pk).values_list("lesson_key", flat=True)
+    )
+
+
+def progress_of(lessons, completed):
+    """Progress through `lessons` (in tree order) with the lessons keyed in `completed` done."""
+    done = sum(1 for lesson in lessons if lesson.translation_key in completed)
+    next_path = next((lesson.path for lesson in lessons if lesson.translation_key not in completed), None)
+    return Progress(done, len(lessons), next_path)
+
+
+def module_progress(outline, completed):
+    """{module path: Progress} for every module of the outline's course."""
+    return {path: progress_of(lessons, completed) for path, lessons in outline.lessons.items()}
+
+
 def progress_by_prefix(user, lessons, depth):
     """Group `lessons` by their ancestor at `depth`; return {ancestor path: Progress}."""
     rows = (
@@ -91,7 +115,7 @@ def catalog_courses(catalog, user):
 
 
 def completed_module_keys(user, modules):
-    if not user.is_authenticated:
+    if not user.is_authenticated or not modules:
         return set()
     return set(
         ModuleCompletion.objects.filter(
@@ -103,7 +127,9 @@ def completed_module_keys(user, modules):
 def _module_cards(modules, progress, user):
     """Cards for sibling modules. A module is done when its lessons are (or, with an
     assessment, when that is passed); it is locked while its prerequisite is not done."""
-    assessed = completed_module_keys(user, modules)
+    assessed = completed_module_keys(
+        user, [m for m in modules if m.completion_rule == CompletionRule.ASSESSMENT]
+    )
     done = {}
     for module in modules:
         if module.completion_rule == CompletionRule.ASSESSMENT:
@@ -125,17 +151,15 @@ def _module_cards(modules, progress, user):
     return cards
 
 
-def sibling_modules(course):
-    return list(
-        ModulePage.objects.child_of(course).for_listing().select_related("prerequisite")
-    )
+def _outline_showing(course_path, page):
+    """The cached outline of the course, or a fresh one if it predates `page` (published since)."""
+    outline = outline_at(course_path)
+    return outline if outline.contains(page) else outline_at(course_path, fresh=True)
 
 
 def course_outline(course, user):
-    modules = sibling_modules(course)
-    lessons = LessonPage.objects.live().descendant_of(course)
-    progress = progress_by_prefix(user, lessons, course.depth + 1)
-    cards = _module_cards(modules, progress, user)
+    outline = outline_at(course.path)
+    cards = _module_cards(outline.modules, module_progress(outline, completed_lesson_keys(user)), user)
     done = sum(card.progress.done for card in cards)
     total = sum(card.progress.total for card in cards)
     next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
@@ -143,45 +167,56 @@ def course_outline(course, user):
         "modules": cards,
         "progress": Progress(done, total, next_path),
         "enrolled": bool(enrolled_course_keys(user, [course.translation_key])),
-        "next_lesson": LessonPage.objects.for_listing().filter(path=next_path).first() if next_path else None,
+        "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
     }
 
 
-def module_state(module, user):
-    """The module's course, its card among its siblings (progress and lock) and enrolment."""
-    course = CoursePage.objects.select_related("locale").get(path=module.path[: -Page.steplen])
-    modules = sibling_modules(course)
-    lessons = LessonPage.objects.live().descendant_of(course)
-    cards = _module_cards(modules, progress_by_prefix(user, lessons, course.depth + 1), user)
-    card = next(c for c in cards if c.page.pk == module.pk)
-    card.enrolled = bool(enrolled_course_keys(user, [course.translation_key]))
-    return course, card
+def module_state(module, user, *, fresh=False):
+    """The module's course, its card among its siblings (progress and lock) and enrolment.
+    Writes pass `fresh`, so that a lock is never judged on an outline that is out of date."""
+    outline = outline_at(module.path[: -Page.steplen], fresh=fresh)
+    return _module_state(outline, module, user, completed_lesson_keys(user))
 
 
-def lesson_cards(module, user):
-    lessons = LessonPage.objects.child_of(module).for_listing().annotate(
-        is_done=completed_lesson_filter(user)
-    )
-    return [Card(page=lesson, done=lesson.is_done) for lesson in lessons]
+def _module_state(outline, module, user, completed):
+    progress = module_progress(outline, completed)
+    cards = _module_cards(outline.modules, progress, user)
+    card = next((c for c in cards if c.page.pk == module.pk), None)
+    if card is None:  # an unpublished module: not listed, but its live lessons are served
+        card = Card(page=module, progress=progress.get(module.path, Progress()))
+    card.enrolled = bool(enrolled_course_keys(user, [outline.course.translation_key]))
+    return outline.course, card
+
+
+def lesson_cards(outline, module_path, completed):
+    return [
+        Card(page=lesson, done=lesson.translation_key in completed)
+        for lesson in outline.listed_lessons(module_path)
+    ]
 
 
 def module_outline(module, user):
-    course, card = module_state(module, user)
+    outline = _outline_showing(module.path[: -Page.steplen], module)
+    completed = completed_lesson_keys(user)
+    course, card = _module_state(outline, module, user, completed)
     assessments = Page.objects.child_of(module).live().not_type(LessonPage).select_related("locale")
     return {
         "course": course,
         "card": card,
-        "lessons": lesson_cards(module, user),
+        "lessons": lesson_cards(outline, module.path, completed),
         "assessments": list(assessments),
     }
 
 
 def lesson_context(lesson, user):
-    module = ModulePage.objects.select_related("locale", "prerequisite").get(
-        path=lesson.path[: -Page.steplen]
-    )
-    course, card = module_state(module, user)
-    lessons = lesson_cards(module, user)
+    module_path = lesson.path[: -Page.steplen]
+    outline = _outline_showing(module_path[: -Page.steplen], lesson)
+    module = outline.module_at(module_path) or ModulePage.objects.select_related(
+        "locale", "prerequisite"
+    ).get(path=module_path)
+    completed = completed_lesson_keys(user)
+    course, card = _module_state(outline, module, user, completed)
+    lessons = lesson_cards(outline, module_path, completed)
     index = next(i for i, c in enumerate(lessons) if c.page.pk == lesson.pk)
     return {
         "module": module,
@@ -202,26 +237,11 @@ def dashboard(user):
         .filter(translation_key__in=keys, locale=Locale.get_active())
         .order_by("path")
     )
-    if not courses:
-        return []
-    in_courses = Q()
-    for course in courses:  # all courses sit at one depth: they are children of a catalog
-        in_courses |= Q(path__startswith=course.path)
-    lessons = LessonPage.objects.live().filter(in_courses)
-    progress = progress_by_prefix(user, lessons, courses[0].depth)
-    next_paths = [p.next_path for p in progress.values() if p.next_path]
-    next_lessons = {
-        page.path: page for page in LessonPage.objects.for_listing().filter(path__in=next_paths)
-    }
+    completed = completed_lesson_keys(user) if courses else frozenset()
     cards = []
     for course in courses:
-        course_progress = progress.get(course.path, Progress())
-        cards.append(
-            Card(
-                page=course,
-                progress=course_progress,
-                enrolled=True,
-                next_lesson=next_lessons.get(course_progress.next_path),
-            )
-        )
+        outline = outline_at(course.path)
+        progress = progress_of(outline.all_lessons(), completed)
+        next_lesson = outline.listed_lesson_at(progress.next_path) if progress.next_path else None
+        cards.append(Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson))
     return cards

@@ -263,7 +263,7 @@ def quiz_buttons(page, user, priority):
     yield QuizStatisticsButton(page=page, priority=priority)
 
 
-def question_buttons(snippet, user):
+def question_buttons(snippet, user, next_url=None):
     if isinstance(snippet, Question) and can_view_statistics(user):
         yield MenuItem(_("Statistics"), reverse("quiz_statistics:question", args=[snippet.pk]), icon_name="table", priority=90)
 

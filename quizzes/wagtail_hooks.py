@@ -47,3 +47,13 @@ def _quiz_statistics_listing_button(page, user, next_url=None):
 @_hooks.register("register_page_header_buttons")
 def _quiz_statistics_header_button(page, user, view_name, next_url=None):
     yield from _analysis_views.quiz_buttons(page, user, priority=75)
+
+
+# Import and export of Moodle question files (quizzes/admin_views.py) ----------------------
+from wagtail import hooks as _transfer_hooks  # noqa: E402
+
+from . import admin_views as _admin_views  # noqa: E402
+
+_transfer_hooks.register("register_admin_urls", _admin_views.admin_urls)
+_transfer_hooks.register("register_admin_menu_item", _admin_views.menu_item)
+_transfer_hooks.register("register_snippet_listing_buttons", _admin_views.bank_buttons)

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "certification",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
     "wagtail.embeds",
@@ -202,8 +204,17 @@ CONTENT_SECURITY_POLICY = {
 
 # Anonymous visitors of cacheable pages get a stored copy (content.middleware).
 ANONYMOUS_PAGE_CACHE_SECONDS = int(os.environ.get("ANONYMOUS_PAGE_CACHE_SECONDS", "300"))
+# A course's modules and lessons, read by every learner page (courses.outline). Publishing
+# empties it at once; an in-process cache's other workers catch up within this many seconds.
+COURSE_OUTLINE_CACHE_SECONDS = int(os.environ.get("COURSE_OUTLINE_CACHE_SECONDS", "60"))
 
 CURRICULUM_DIR = BASE_DIR / "content" / "curriculum"
+
+# Background work (mail, PDFs, reminder sweeps): run at once unless a worker is configured.
+# Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+
+CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Ops Academy 运营学院")
 
 # Seconds after a quiz deadline in which a last answer is still accepted (network latency).
 QUIZ_GRACE_SECONDS = 30

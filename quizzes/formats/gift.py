@@ -59,7 +59,8 @@ def parse(text):
         try:
             data = _question(block, body_start)
         except _Skip as skip:
-            result.skipped.append((name or block.where(start), str(skip)))
+            where = block.where(start)
+            result.skipped.append((f"'{name}' ({where})" if name else where, str(skip)))
             continue
         data.update(name=name, where=block.where(start), **_id_and_skills(block.comments, skill))
         result.questions.append(data)

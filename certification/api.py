@@ -1,0 +1,106 @@
+"""Issuing, renewing and revoking certificates.
+
+`issue_for_attempt` runs inside the grading transaction (quizzes sends `attempt_graded` from
+there), so a certificate exists exactly when the passing grade does. It is idempotent: one
+current certificate per person and rule, whatever the number of times the trigger fires.
+"""
+
+import calendar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from quizzes.models import Attempt
+
+from .models import Certificate, CertificateRule
+
+__all__ = ["issue_for_attempt", "revoke_certificate", "rules_for_quiz"]
+
+
+def add_months(moment, months):
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def rules_for_quiz(quiz_key):
+    """Active rules that `quiz_key` (a quiz translation key) takes part in."""
+    involved = Q(exam__translation_key=quiz_key) | Q(requirements__quiz__translation_key=quiz_key)
+    return (
+        CertificateRule.objects.filter(active=True).filter(involved).distinct()
+        .select_related("exam").prefetch_related("requirements__quiz")
+    )
+
+
+def issue_for_attempt(attempt: Attempt):
+    """Issue (or renew) every certificate whose rule this passing attempt completes."""
+    if not attempt.passed:
+        return []
+    issued = []
+    for rule in rules_for_quiz(attempt.quiz_key):
+        certificate = _issue_if_met(rule, attempt)
+        if certificate is not None:
+            issued.append(certificate)
+    return issued
+
+
+def _requirement_keys(rule):
+    return {rule.exam.translation_key} | {r.quiz.translation_key for r in rule.requirements.all()}
+
+
+def _issue_if_met(rule, attempt):
+    user = attempt.user
+    required = _requirement_keys(rule)
+    passed = set(
+        Attempt.objects.filter(user=user, passed=True, quiz_key__in=required).values_list("quiz_key", flat=True)
+    )
+    if passed != required:
+        return None
+    current = Certificate.objects.filter(user=user, rule=rule, is_current=True).first()
+    if current is not None:
+        renews = attempt.quiz_key == rule.exam.translation_key and current.source_attempt_id != attempt.pk
+        if not renews:
+            return None  # the trigger fired again: the current certificate stands
+    exam_attempt = attempt if attempt.quiz_key == rule.exam.translation_key else (
+        Attempt.objects.filter(user=user, passed=True, quiz_key=rule.exam.translation_key).order_by("-percent").first()
+    )
+    now = attempt.finished_at or timezone.now()
+    with transaction.atomic():
+        if current is not None:
+            Certificate.objects.filter(pk=current.pk).update(is_current=False)
+        certificate = Certificate.objects.create(
+            user=user,
+            rule=rule,
+            holder_name=user.get_display_name(),
+            achievement=rule.title,
+            achievement_en=rule.title_en,
+            issuer_name=settings.CERTIFICATE_ISSUER_NAME,
+            issued_at=now,
+            valid_until=add_months(now, rule.validity_months),
+            score=exam_attempt.percent if exam_attempt else None,
+            source_attempt=exam_attempt,
+        )
+        if current is not None:
+            Certificate.objects.filter(pk=current.pk).update(superseded_by=certificate)
+    from .tasks import send_certificate_issued
+
+    transaction.on_commit(lambda: send_certificate_issued.enqueue(certificate.pk))
+    return certificate
+
+
+def revoke_certificate(certificate: Certificate, *, by, reason: str):
+    """HR's revocation: recorded with who, when and why, and in Wagtail's audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("A reason is required to revoke a certificate.")
+    with transaction.atomic():
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_by = by
+        certificate.revocation_reason = reason[:300]
+        certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        log(instance=certificate, action="certification.revoke", user=by, data={"reason": reason[:300]})
+    return certificate

@@ -1,0 +1,42 @@
+"""Background work, through django-tasks: immediate in tests and the demo, the database
+backend and its worker in production (docs/deploy.md)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from .models import Certificate
+
+
+def _absolute(path):
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _mail(certificate, template, **context):
+    user = certificate.user
+    with translation.override(user.preferred_language):
+        context = {
+            "certificate": certificate,
+            "user": user,
+            "verify_url": _absolute(reverse("certification:verify", args=[certificate.public_id])),
+            "certificates_url": _absolute(reverse("certificates:mine")),
+            **context,
+        }
+        subject = render_to_string(f"certification/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"certification/email/{template}.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@task()
+def send_certificate_issued(certificate_id):
+    certificate = Certificate.objects.select_related("user").get(pk=certificate_id)
+    _mail(certificate, "issued")
+
+
+@task()
+def send_expiry_reminder(certificate_id, days_before):
+    certificate = Certificate.objects.select_related("user").get(pk=certificate_id)
+    _mail(certificate, "reminder", days_before=days_before)

@@ -1,0 +1,72 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from .models import Certificate
+from .queries import certificates_of, normalise_code
+
+
+def _noindex(response):
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def verify(request, public_id):
+    """Public: anyone with the link sees holder, achievement, dates, issuer and status."""
+    certificate = (
+        Certificate.objects.select_related("rule").filter(public_id=public_id).first()
+    )
+    if certificate is None:
+        raise Http404
+    history = certificate.user.certificates.filter(rule=certificate.rule).order_by("-issued_at").only(
+        "public_id", "code", "issued_at", "valid_until", "is_current", "revoked_at"
+    )
+    return _noindex(render(request, "certification/verify.html", {
+        "certificate": certificate,
+        "status": certificate.status_at(timezone.now()),
+        "history": list(history),
+    }))
+
+
+def lookup(request):
+    """Find a certificate by its printed code. Unknown and malformed codes get the same page,
+    the same wording and the same work (one indexed lookup), so the form leaks nothing."""
+    raw = request.GET.get("code", "")
+    certificate = Certificate.objects.filter(code=normalise_code(raw)).only("public_id").first()
+    if certificate is not None:
+        return redirect("certification:verify", certificate.public_id)
+    status = 404 if raw else 200
+    return _noindex(render(request, "certification/lookup.html", {"code": raw[:40], "not_found": bool(raw)}, status=status))
+
+
+@login_required
+def mine(request):
+    return render(request, "certification/mine.html", {"certificates": certificates_of(request.user)})
+
+
+@login_required
+def certificate_pdf(request, public_id):
+    """The holder's PDF (A4 landscape, with the verification QR code)."""
+    from django.http import HttpResponse
+
+    from .pdf import render_certificate_pdf
+
+    certificate = Certificate.objects.filter(public_id=public_id, user=request.user).first()
+    if certificate is None:
+        raise Http404
+    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    return response
+
+
+def credential(request, public_id):
+    """The certificate as a signed Open Badges 3.0 credential."""
+    from django.http import JsonResponse
+
+    from .credentials import signed_credential
+
+    certificate = Certificate.objects.select_related("rule").filter(public_id=public_id).first()
+    if certificate is None:
+        raise Http404
+    return _noindex(JsonResponse(signed_credential(certificate, request), json_dumps_params={"ensure_ascii": False}))

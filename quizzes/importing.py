@@ -1,0 +1,185 @@
+"""Importing Moodle question files into a bank, and exporting a bank, in one language.
+
+All or nothing: the file is parsed and every question normalised (through
+`quizzes.questions`, the one way in) before anything is written, so a malformed file or an
+invalid value raises `FormatError` naming its line or element and leaves the bank as it was;
+the writes then happen in one transaction.
+
+Keys: a question's Moodle id number (`[id:…]`, `<idnumber>`), else its title, else a hash of
+its text, prefixed with the bank's slug (`<bank>-…`) because keys are unique across banks. An
+id number that already is a key of this bank, or already carries the prefix, is used as it is,
+so importing an exported bank updates its questions instead of copying them. A question whose
+key exists is updated; fields the format cannot express (GIFT: points, units; every format:
+difficulty) keep their current values.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from .formats import FormatError, aiken, gift, moodlexml
+from .models import Question
+from .questions import QuestionDataError, normalise, write_question
+
+__all__ = ["FormatError", "ImportReport", "IMPORT_FORMATS", "EXPORT_FORMATS", "read_text",
+           "import_questions", "export_bank", "unexportable", "bank_questions"]
+
+PARSERS = {"gift": gift.parse, "moodlexml": moodlexml.parse, "aiken": aiken.parse}
+WRITERS = {"gift": gift, "moodlexml": moodlexml}
+IMPORT_FORMATS = tuple(PARSERS)
+EXPORT_FORMATS = tuple(WRITERS)
+KEY_LENGTH = 80
+ANSWER_FIELDS = ("text", "fraction", "feedback", "match", "tolerance")
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (question name or line, reason)
+
+    @property
+    def imported(self):
+        return len(self.created) + len(self.updated) + len(self.unchanged)
+
+    def summary(self):
+        return f"Imported {self.imported} questions, skipped {len(self.skipped)}"
+
+
+def read_text(data: bytes) -> str:
+    """An uploaded file's text; Moodle's formats are UTF-8 (a byte-order mark is allowed)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FormatError(f"line {line}", "the file is not UTF-8 text; save it as UTF-8") from None
+
+
+def import_questions(bank, locale, text, fmt) -> ImportReport:
+    parsed = PARSERS[fmt](text)
+    existing = {q.key: q for q in _questions(bank, locale)}
+    prepared = _prepare(bank, parsed.questions, existing)
+    _refuse_keys_of_other_banks(bank, locale, prepared)
+    translations = dict(
+        Question.objects.filter(bank=bank, key__in=[data["key"] for data, _ in prepared])
+        .exclude(locale=locale).values_list("key", "translation_key")
+    )
+    report = ImportReport(skipped=parsed.skipped)
+    with transaction.atomic():
+        for data, _where in prepared:
+            question = existing.get(data["key"])
+            if question is not None and _unchanged(question, data):
+                report.unchanged.append(data["key"])
+                continue
+            write_question(bank, locale, data, question=question, translation_key=translations.get(data["key"]))
+            (report.created if question is None else report.updated).append(data["key"])
+    return report
+
+
+def _prepare(bank, questions, existing):
+    """Normalised data with its key, for every question; FormatError at the first bad one."""
+    bank_keys = set(Question.objects.filter(bank=bank).values_list("key", flat=True))
+    prepared, seen = [], {}
+    for raw in questions:
+        key = question_key(bank, raw, bank_keys)
+        if key in seen:
+            if raw.get("key"):
+                raise FormatError(raw["where"], f"the id '{raw['key']}' is also used by the question at {seen[key]}")
+            key = _numbered(key, seen)
+        seen[key] = raw["where"]
+        current = question_data(existing[key]) if key in existing else {}
+        try:
+            prepared.append((normalise({**current, **raw, "key": key}), raw["where"]))
+        except QuestionDataError as error:
+            label = f"question '{raw['name']}'" if raw.get("name") else "question"
+            raise FormatError(raw["where"], f"{label}: {error}") from None
+    return prepared
+
+
+def question_key(bank, raw, bank_keys):
+    prefix = f"{bank.slug}-"
+    explicit = _slug(raw.get("key") or "")
+    if explicit and (explicit in bank_keys or explicit.startswith(prefix)):
+        return explicit[:KEY_LENGTH]
+    base = explicit or _slug(raw.get("name") or "") or f"q-{_hash(raw.get('stem') or '')}"
+    return _fit(prefix + base)
+
+
+def _slug(text):
+    """An ASCII slug; text in other scripts (a Chinese title) adds a hash so it stays distinct."""
+    slug = slugify(text)
+    if any(ord(c) > 127 and c.isalnum() for c in text):
+        slug = f"{slug}-{_hash(text)}".strip("-")
+    return slug
+
+
+def _hash(text):
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def _fit(key):
+    return key if len(key) <= KEY_LENGTH else f"{key[:KEY_LENGTH - 11].rstrip('-')}-{_hash(key)}"
+
+
+def _numbered(key, seen):
+    """Two questions with the same title: the second is `<key>-2`, and so on."""
+    number = 2
+    while _fit(f"{key}-{number}") in seen:
+        number += 1
+    return _fit(f"{key}-{number}")
+
+
+def _refuse_keys_of_other_banks(bank, locale, prepared):
+    where = {data["key"]: w for data, w in prepared}
+    clash = (Question.objects.filter(locale=locale, key__in=list(where)).exclude(bank=bank)
+             .select_related("bank").first())
+    if clash is not None:
+        raise FormatError(where[clash.key], f"the key '{clash.key}' already belongs to a question in the bank '{clash.bank.slug}'")
+
+
+def _unchanged(question, data):
+    try:
+        current = normalise(question_data(question))
+    except QuestionDataError:  # stored data the rules no longer accept: rewrite it
+        return False
+    return {**current, "skills": sorted(current["skills"])} == {**data, "skills": sorted(data["skills"])}
+
+
+# Export -------------------------------------------------------------------------------------
+
+def _questions(bank, locale):
+    return (Question.objects.filter(bank=bank, locale=locale).order_by("key")
+            .prefetch_related("answers", "tagged_items__tag"))
+
+
+def question_data(question):
+    """A stored question as question data, the shape `normalise` takes."""
+    return {
+        "key": question.key,
+        "type": question.question_type,
+        "stem": question.stem,
+        "explanation": question.explanation,
+        "points": question.points,
+        "difficulty": question.difficulty,
+        "skills": sorted(item.tag.name for item in question.tagged_items.all()),
+        "units": question.units,
+        "answers": [{name: answer.as_data()[name] for name in ANSWER_FIELDS} for answer in question.answers.all()],
+    }
+
+
+def bank_questions(bank, locale):
+    return [question_data(q) for q in _questions(bank, locale)]
+
+
+def export_bank(bank, locale, fmt) -> str:
+    """The bank's questions in `locale` as GIFT or Moodle XML text."""
+    return WRITERS[fmt].dump(bank_questions(bank, locale))
+
+
+def unexportable(bank, locale, fmt):
+    """(key, reason) for each question `export_bank` leaves out (as a comment in the file)."""
+    reason = WRITERS[fmt].skip_reason
+    return [(q["key"], reason(q)) for q in bank_questions(bank, locale) if reason(q)]

@@ -1,0 +1,52 @@
+"""Import a Moodle question file (GIFT, Moodle XML or Aiken) into a question bank."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+from wagtail.models import Locale
+
+from quizzes.importing import IMPORT_FORMATS, FormatError, import_questions, read_text
+from quizzes.models import QuestionBank
+
+
+class Command(BaseCommand):
+    help = ("Import questions from a GIFT, Moodle XML or Aiken file into a bank. A malformed file "
+            "is reported with its line and nothing is imported.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--format", required=True, choices=IMPORT_FORMATS)
+        parser.add_argument("--bank", required=True, help="The question bank's slug.")
+        parser.add_argument("--language", default=settings.LANGUAGE_CODE,
+                            choices=[code for code, _ in settings.WAGTAIL_CONTENT_LANGUAGES])
+        parser.add_argument("--create-bank", action="store_true", help="Create the bank if it does not exist.")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+        try:
+            with transaction.atomic():  # a bank created here goes too if the import fails
+                bank = self._bank(options["bank"], create=options["create_bank"])
+                locale, _ = Locale.objects.get_or_create(language_code=options["language"])
+                report = import_questions(bank, locale, read_text(data), options["format"])
+        except FormatError as error:
+            raise CommandError(f"{path}: {error}. Nothing was imported.") from None
+        self.stdout.write(report.summary())
+        for name, reason in report.skipped:
+            self.stdout.write(f"Skipped {name}: {reason}")
+
+    def _bank(self, slug, *, create):
+        bank = QuestionBank.objects.filter(slug=slug).first()
+        if bank is not None:
+            return bank
+        if not create:
+            raise CommandError(f"No question bank '{slug}' (use --create-bank to create it).")
+        if slugify(slug) != slug:
+            raise CommandError(f"'{slug}' is not a valid slug (lower-case letters, digits and hyphens).")
+        return QuestionBank.objects.create(slug=slug, title=slug)
