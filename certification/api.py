@@ -6,6 +6,7 @@ current certificate per person and rule, whatever the number of times the trigge
 """
 
 import calendar
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from quizzes.models import Attempt
 
 from .models import Certificate, CertificateRule
 
-__all__ = ["issue_for_attempt", "revoke_certificate", "rules_for_quiz"]
+__all__ = ["issue_for_attempt", "revoke_certificate", "rules_for_quiz", "send_due_reminders"]
 
 
 def add_months(moment, months):
@@ -104,3 +105,38 @@ def revoke_certificate(certificate: Certificate, *, by, reason: str):
         certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
         log(instance=certificate, action="certification.revoke", user=by, data={"reason": reason[:300]})
     return certificate
+
+
+REMINDER_DAYS = (60, 30, 7)
+
+
+def send_due_reminders(*, now=None):
+    """Mail each certificate's reminder 60, 30 and 7 days before it expires, each once.
+
+    Only the nearest threshold is mailed: a certificate with 5 days left that was never
+    reminded gets the 7-day mail, not three at once. Safe to run as often as you like."""
+    from .models import ReminderSent
+    from .tasks import send_expiry_reminder
+
+    now = now or timezone.now()
+    horizon = now + timedelta(days=max(REMINDER_DAYS))
+    candidates = list(
+        Certificate.objects.active_at(now).filter(valid_until__lte=horizon).values_list("pk", "valid_until")
+    )
+    already = {}
+    for certificate_id, days in ReminderSent.objects.filter(
+        certificate_id__in=[pk for pk, _ in candidates]
+    ).values_list("certificate_id", "days_before"):
+        already[certificate_id] = min(days, already.get(certificate_id, days))
+    sent = 0
+    for certificate_id, valid_until in candidates:
+        days_left = (valid_until - now).total_seconds() / 86400
+        threshold = min(t for t in REMINDER_DAYS if days_left <= t)
+        if already.get(certificate_id, 10**6) <= threshold:
+            continue
+        with transaction.atomic():
+            _, created = ReminderSent.objects.get_or_create(certificate_id=certificate_id, days_before=threshold)
+        if created:
+            send_expiry_reminder.enqueue(certificate_id, threshold)
+            sent += 1
+    return sent

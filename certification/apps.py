@@ -7,4 +7,4 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import log_actions, signals  # noqa: F401

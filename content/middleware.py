@@ -7,6 +7,9 @@ requests without a session cookie are served from it, and only responses whose p
 
 from django.conf import settings
 from django.core.cache import cache
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 
 VERSION_KEY = "anon-page-cache:version"
 
@@ -43,3 +46,15 @@ class AnonymousPageCacheMiddleware:
         ):
             cache.set(key, response, settings.ANONYMOUS_PAGE_CACHE_SECONDS)
         return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except that a 404 under a path that lives outside the language prefix (the
+    printed verification URLs) stays a 404 instead of being redirected into a language."""
+
+    def process_response(self, request, response):
+        if response.status_code == 404 and request.path_info.startswith(tuple(settings.UNPREFIXED_PATHS)):
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", get_language())
+            return response
+        return super().process_response(request, response)

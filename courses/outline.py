@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from content.middleware import current_version
 
@@ -57,16 +57,21 @@ class Outline:
 
 
 def build_outline(course):
-    """Read the outline from the page tree in a fixed number of queries."""
-    modules = list(ModulePage.objects.child_of(course).for_listing().select_related("prerequisite"))
+    """Read the outline from the page tree: three queries, whatever the course's size.
+    Listed means what `for_listing()` returns: live and outside view-restricted sections."""
+    restricted = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+    modules = ModulePage.objects.child_of(course).live().select_related("locale", "prerequisite")
     lessons = {}
     for lesson in LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):
         lessons.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
-    listed = set(
-        LessonPage.objects.descendant_of(course).for_listing().values_list("pk", flat=True)
+    return Outline(
+        course=course,
+        modules=[module for module in modules if not module.path.startswith(restricted)],
+        lessons=lessons,
+        hidden=frozenset(
+            lesson.pk for group in lessons.values() for lesson in group if lesson.path.startswith(restricted)
+        ),
     )
-    hidden = frozenset(lesson.pk for group in lessons.values() for lesson in group) - listed
-    return Outline(course=course, modules=modules, lessons=lessons, hidden=hidden)
 
 
 def outline_at(course_path, *, fresh=False):

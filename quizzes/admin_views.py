@@ -6,13 +6,13 @@ form error naming its line, and nothing is written.
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import include, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -48,7 +48,7 @@ class ImportQuestionsView(WagtailAdminTemplateMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("quizzes.add_question"):
-            raise PermissionDenied
+            return permission_denied(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
@@ -81,7 +81,7 @@ class ImportQuestionsView(WagtailAdminTemplateMixin, FormView):
 def export_questions(request, bank_slug, fmt):
     """The bank's questions in one language (?language=, default the site's) as a download."""
     if not request.user.has_perm("quizzes.view_question"):
-        raise PermissionDenied
+        return permission_denied(request)
     if fmt not in EXPORT_FORMATS:
         raise Http404
     bank = get_object_or_404(QuestionBank, slug=bank_slug)

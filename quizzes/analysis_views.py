@@ -23,11 +23,12 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page
 
 from . import analysis
-from .models import Attempt, AttemptStatus, Question, QuizPage
+from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
 
 PERMISSION = "quizzes.change_question"
 CHART = {"width": 640, "height": 240, "left": 36, "bottom": 28, "top": 20}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+KINDS = dict(QuestionType.choices)
 
 
 def can_view_statistics(user):
@@ -96,7 +97,7 @@ class QuizReportView(StatisticsMixin, TemplateView):
         return _("Statistics: %(quiz)s") % {"quiz": self.quiz.title}
 
     def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [self.index_crumb(), {"url": "", "label": self.quiz.title}]
+        return self.breadcrumbs_items + [self.index_crumb(), {"url": "", "label": self.get_page_title()}]
 
     def get_header_buttons(self):
         return [
@@ -111,7 +112,8 @@ class QuizReportView(StatisticsMixin, TemplateView):
         context.update({
             "quiz": self.quiz,
             "stats": stats,
-            "rows": [{"item": item, "question": questions.get(item.key)} for item in stats.items],
+            "rows": [{"item": item, "question": questions.get(item.key), "kind": KINDS.get(item.kind, item.kind)}
+                     for item in stats.items],
             "chart": score_chart(stats.bins),
             "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG,
             "low_discrimination": analysis.LOW_DISCRIMINATION,
@@ -212,7 +214,7 @@ class QuestionReportView(StatisticsMixin, TemplateView):
         return self.breadcrumbs_items + [
             {"url": reverse("wagtailsnippets_quizzes_question:list"), "label": _("Questions")},
             {"url": reverse("wagtailsnippets_quizzes_question:edit", args=[self.question.pk]), "label": self.question.key},
-            {"url": "", "label": _("Statistics")},
+            {"url": "", "label": self.get_page_title()},
         ]
 
     def get_header_buttons(self):

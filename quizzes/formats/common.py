@@ -36,13 +36,18 @@ GRADED_TYPES = {"single_choice", "multiple_response", "numeric", "short_text"}
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
-def moodle_grade(fraction):
-    """The allowed grade `fraction` is (rounded to our 5 decimal places), or None if Moodle refuses it."""
+def _allowed_grade(fraction):
     for grade in MOODLE_GRADES:
         for allowed in (grade, -grade):
             if abs(fraction - allowed) < GRADE_TOLERANCE:
-                return round(allowed, 5)
+                return allowed
     return None
+
+
+def moodle_grade(fraction):
+    """The allowed grade `fraction` is (rounded to our 5 decimal places), or None if Moodle refuses it."""
+    allowed = _allowed_grade(fraction)
+    return None if allowed is None else round(allowed, 5)
 
 
 def check_percent(text, where):
@@ -72,7 +77,9 @@ def format_number(value):
 
 
 def percent(fraction):
-    return format_number(round(Decimal(str(fraction)) * 100, 5))
+    """A fraction as a Moodle percentage, written as Moodle's grade list has it: 0.33333 → 33.33333."""
+    allowed = _allowed_grade(fraction)
+    return format_number(round(Decimal(str(fraction if allowed is None else allowed)) * 100, 5))
 
 
 def export_problem(question):

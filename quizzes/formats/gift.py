@@ -328,7 +328,8 @@ def _write(question):
         lines.append(f"{head}{{{_true_false_answer(question['answers'])}{explanation}}}")
     else:
         body = [f"\t{line}" for line in _ANSWER_WRITERS[question["type"]](question["answers"])]
-        lines.append("\n".join([head + "{", *body, *([f"\t{explanation}"] if explanation else []), "}"]))
+        opening = head + ("{#" if question["type"] == "numeric" else "{")
+        lines.append("\n".join([opening, *body, *([f"\t{explanation}"] if explanation else []), "}"]))
     return "\n".join(lines) + "\n"
 
 

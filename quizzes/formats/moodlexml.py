@@ -263,7 +263,7 @@ def dump(questions):
         else:
             quiz.append(_question_element(question))
     indent(quiz)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(quiz, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(quiz, encoding="unicode", short_empty_elements=False) + "\n"
 
 
 def _with_text(parent, tag, text, **attributes):

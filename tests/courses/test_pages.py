@@ -111,15 +111,18 @@ def _page_urls(tree):
 
 
 QUERY_BUDGET = {
-    # Every page: Wagtail's routing (site, locale, one query per URL segment, the specific
-    # page, alias and view-restriction checks); logged in: session and user. Then the page's
-    # own reads, each a single query whatever the size: translations for the language
-    # switcher, the child listing, one grouped progress aggregate, the enrolment.
+    # Every page: Wagtail's routing (site, locale, the catalog; below it one lookup of the page
+    # by its URL path and its specific row), alias and view-restriction checks; logged in:
+    # session and user. Then the page's own reads, each a single query whatever the size:
+    # translations for the language switcher; on the catalog the course listing (and its
+    # privacy check), one grouped progress aggregate and the enrolments; below it, the course's
+    # shape comes from its cached outline (warmed by the first get), so only the learner's
+    # completed lessons and enrolment are read.
     "catalog": 12,
-    "course": 14,
-    "module": 20,
-    "lesson": 22,
-    "dashboard": 7,  # session, user, enrolled courses, progress aggregate, next lessons, …
+    "course": 12,
+    "module": 14,  # … its assessments, and the catalog for the breadcrumb
+    "lesson": 12,
+    "dashboard": 6,  # session, user, privacy, locale, enrolled courses, completed lessons
 }
 
 

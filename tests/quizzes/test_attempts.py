@@ -305,10 +305,11 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
         api.submit_attempt(trainee, api.start_attempt(trainee, setup.quiz).pk)
     client.force_login(trainee)
     client.get(setup.quiz.url)
-    # session, user, quiz, attempts so far, parent module, module lock (course, modules,
-    # progress, completions, enrolment), seen questions, draws, candidates, questions,
-    # answers, insert attempt, insert questions, savepoints
-    with django_assert_num_queries(23):
+    # session, user, quiz, attempts so far, parent module, module lock on a fresh outline
+    # (course, privacy, modules, lessons, completed lessons, completions, enrolment), seen
+    # questions, draws, candidates, questions, answers, insert attempt, insert questions,
+    # savepoints
+    with django_assert_num_queries(25):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, attempt, question, update
