@@ -104,3 +104,20 @@ def test_password_reset_sends_a_link(client, trainee):
 def test_logout(trainee_client):
     trainee_client.post("/en/accounts/logout/")
     assert trainee_client.get("/en/my-learning/").status_code == 302
+
+
+def test_admin_requires_a_second_factor_when_configured(client, instructor, settings):
+    """In production mode staff are sent to set up TOTP before any admin page."""
+    settings.ADMIN_REQUIRES_MFA = True
+    client.force_login(instructor)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/accounts/2fa/totp/activate/" in response["Location"]
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=instructor, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_trainees_are_not_asked_for_a_second_factor(trainee_client, settings):
+    settings.ADMIN_REQUIRES_MFA = True
+    assert trainee_client.get("/en/my-learning/").status_code == 200
