@@ -15,13 +15,17 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-# gettext compiles the translations; Chromium and CJK fonts are for the browser tests.
+# gettext compiles the translations; the certificate PDF embeds Noto Serif CJK and DejaVu Serif
+# (certification/pdf.py). Chromium is for the browser tests; poppler-utils and zbar-tools read
+# the PDFs back in tests/certification/test_pdf.py.
 system-packages:
-	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	@(command -v msgfmt && test -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc && \
+	  test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf) >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq gettext fonts-noto-cjk fonts-dejavu-core >/dev/null)
 
 browser-packages:
-	@(test -x /usr/bin/chromium && fc-list | grep -qi "Noto Sans CJK") || \
-	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+	@(test -x /usr/bin/chromium && fc-list | grep -qi "Noto Sans CJK" && command -v pdftotext && command -v zbarimg) >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk poppler-utils zbar-tools >/dev/null)
 
 messages: install system-packages
 	$(PY) manage.py compilemessages -v0 --ignore=.venv

@@ -52,6 +52,16 @@ class Result:
     first_error: str = ""
     cpu: dict = field(default_factory=dict)  # cores used: server, client, other programs
 
+    def add(self, part, cpu):
+        """Pool a slice of the measurement (with the CPU cores it used) into this result."""
+        total = self.seconds + part.seconds
+        self.cpu = {k: (self.cpu.get(k, 0.0) * self.seconds + cpu[k] * part.seconds) / total for k in cpu}
+        self.requests += part.requests
+        self.errors += part.errors
+        self.seconds = total
+        self.latencies += part.latencies
+        self.first_error = self.first_error or part.first_error
+
     @property
     def rate(self):
         return self.requests / self.seconds if self.seconds else 0.0

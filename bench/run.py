@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
+from bench.load import Endpoint, Identity, Result, fetch, hammer  # noqa: E402
 
 SETTINGS = "config.settings.bench"
 TRIVIAL = "trivial view"
@@ -59,6 +59,8 @@ def parse_args(argv=None):
     parser.add_argument("--trainees", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="the duration is split into this many interleaved slices")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load first")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per endpoint")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
@@ -206,19 +208,21 @@ def endpoints(seeded, trainees, concurrency):
 
 
 async def measure(port, server_group, all_endpoints, args):
-    """Warm up and measure each endpoint in turn; note how much CPU went to other programs."""
-    results = {}
+    """Check and warm up every endpoint, then measure them in interleaved rounds, so that a
+    burst of work from other programs spreads over all of them rather than hitting one."""
+    load = dict(concurrency=args.concurrency, max_requests=args.max_requests // args.rounds)
     for endpoint in all_endpoints:
         status, body = await fetch(port, endpoint.paths[0], (endpoint.identities or [[None]])[0][0])
         if status != 200 or endpoint.expect not in body:
             sys.exit(f"{endpoint.name}: {endpoint.paths[0]} answered {status} without the expected content")
-        load = dict(concurrency=args.concurrency, max_requests=args.max_requests)
         await hammer(port, endpoint, seconds=args.warmup, **load)
-        before = CpuSample.take(server_group)
-        result = await hammer(port, endpoint, seconds=args.duration, **load)
-        result.cpu = CpuSample.take(server_group) - before
-        results[endpoint.name] = result
-        print(f"  measured {endpoint.name}", file=sys.stderr)
+    results = {endpoint.name: Result(endpoint.name) for endpoint in all_endpoints}
+    for round_number in range(1, args.rounds + 1):
+        for endpoint in all_endpoints:
+            before = CpuSample.take(server_group)
+            part = await hammer(port, endpoint, seconds=args.duration / args.rounds, **load)
+            results[endpoint.name].add(part, CpuSample.take(server_group) - before)
+        print(f"  round {round_number} of {args.rounds} done", file=sys.stderr)
     return results
 
 
@@ -295,11 +299,12 @@ def report(args, facts, seeded, results, output):
 
     about = {**machine(), "django": django.get_version(), "wagtail": wagtail.__version__, **facts,
              "workers": args.workers, "concurrency": args.concurrency, "duration": args.duration,
+             "rounds": args.rounds,
              "trainees": seeded.trainees, "progress_rows": seeded.progress_rows}
     text = "\n".join([
         f"# {args.db}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
         f"{facts['vendor']} {facts['version']}; gunicorn {args.workers} sync workers; "
-        f"{args.concurrency} clients × {args.duration:g} s per endpoint; "
+        f"{args.concurrency} clients × {args.duration:g} s per endpoint ({args.rounds} rounds); "
         f"{seeded.trainees} trainees, {seeded.progress_rows} progress rows",
         "", table(results), "",
     ])

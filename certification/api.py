@@ -87,8 +87,9 @@ def _issue_if_met(rule, attempt):
         )
         if current is not None:
             Certificate.objects.filter(pk=current.pk).update(superseded_by=certificate)
-    from .tasks import send_certificate_issued
+    from .tasks import render_certificate_pdf_file, send_certificate_issued
 
+    transaction.on_commit(lambda: render_certificate_pdf_file.enqueue(certificate.pk))
     transaction.on_commit(lambda: send_certificate_issued.enqueue(certificate.pk))
     return certificate
 

@@ -116,6 +116,8 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    pdf_file = models.FileField(upload_to="certificates/", blank=True, editable=False,
+                                help_text=_("Rendered once in the background; served to the holder only."))
 
     objects = CertificateQuerySet.as_manager()
 
@@ -162,4 +164,19 @@ class ReminderSent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["certificate", "days_before"], name="certification_reminder_once"),
+        ]
+
+
+class HRAdmin(models.Model):
+    """No table: it only carries HR's permissions (as Wagtail's `wagtailadmin.Admin` carries
+    `access_admin`). The HR group is given them by a data migration."""
+
+    class Meta:
+        managed = False
+        default_permissions = []
+        permissions = [
+            ("view_hr_reports", _("Can view HR reports and transcripts")),
+            ("revoke_certificate", _("Can revoke certificates")),
+            ("assign_course", _("Can assign courses to people and departments")),
+            ("import_people", _("Can import people and manage departments")),
         ]

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fpdf import FPDF
 
-__all__ = ["render_certificate_pdf", "verification_url", "QR_BOX"]
+__all__ = ["render_certificate_pdf", "store_certificate_pdf", "verification_url"]
 
 PLATFORM_NAME = "运营学院 · Ops Academy"
 PAGE_W, PAGE_H = 841.89, 595.28  # A4 landscape, in points
@@ -50,13 +50,16 @@ class FontFiles:
 
 
 def font_files():
-    """The fonts, from settings only (never from anything a user typed)."""
+    """The fonts, from settings only (never from anything a user typed); the defaults are Debian's
+    paths, so settings need not name them."""
     files = FontFiles(
         regular=getattr(settings, "CERTIFICATE_FONT_PATH", f"{DEFAULT_FONT_DIR}/NotoSerifCJK-Regular.ttc"),
         bold=getattr(settings, "CERTIFICATE_FONT_BOLD_PATH", f"{DEFAULT_FONT_DIR}/NotoSerifCJK-Bold.ttc"),
         index=getattr(settings, "CERTIFICATE_FONT_INDEX", 2),
         fallback_regular=getattr(settings, "CERTIFICATE_FALLBACK_FONT_PATH", f"{DEFAULT_FALLBACK_DIR}/DejaVuSerif.ttf"),
-        fallback_bold=getattr(settings, "CERTIFICATE_FALLBACK_FONT_BOLD_PATH", f"{DEFAULT_FALLBACK_DIR}/DejaVuSerif-Bold.ttf"),
+        fallback_bold=getattr(
+            settings, "CERTIFICATE_FALLBACK_FONT_BOLD_PATH", f"{DEFAULT_FALLBACK_DIR}/DejaVuSerif-Bold.ttf"
+        ),
     )
     for path in (files.regular, files.bold, files.fallback_regular, files.fallback_bold):
         if not Path(path).is_file():
@@ -66,6 +69,16 @@ def font_files():
                 "siblings at other fonts (docs/deploy.md)."
             )
     return files
+
+
+def store_certificate_pdf(certificate):
+    """Render and save the certificate's PDF in the default storage; return its bytes."""
+    from django.core.files.base import ContentFile
+
+    data = render_certificate_pdf(certificate)
+    certificate.pdf_file.save(f"{certificate.public_id}.pdf", ContentFile(data), save=False)
+    type(certificate).objects.filter(pk=certificate.pk).update(pdf_file=certificate.pdf_file.name)
+    return data
 
 
 def verification_url(certificate):
@@ -87,6 +100,7 @@ def _new_document(certificate):
     fonts = font_files()
     pdf = FPDF(orientation="landscape", unit="pt", format="A4")
     pdf.set_auto_page_break(False)
+    pdf.alias_nb_pages(None)  # else a name containing "{nb}" prints as "1"
     pdf.set_margins(0, 0, 0)
     pdf.add_font("cjk", "", fonts.regular, collection_font_number=fonts.index)
     pdf.add_font("cjk", "B", fonts.bold, collection_font_number=fonts.index)
@@ -168,7 +182,8 @@ def _draw_verification(pdf, certificate, url):
     right, top = qr_x - 20, DETAILS_TOP
     _text(pdf, "证书编号 · Serial", right - 220, top, 220, size=8.5, color=MUTED, align="R")
     _text(pdf, certificate.code, right - 220, top + 14, 220, size=15, style="B", color=NAVY, align="R", spacing=1)
-    _text(pdf, "扫码或访问链接核验  ·  Scan or visit to verify", right - 260, top + 56, 260, size=8.5, color=MUTED, align="R")
+    _text(pdf, "扫码或访问链接核验  ·  Scan or visit to verify", right - 260, top + 56, 260,
+          size=8.5, color=MUTED, align="R")
     _fit_line(pdf, url, right - 270, top + 70, 270, size=8.5, min_size=5, color=NAVY, align="R", link=url)
     _draw_qr(pdf, url, qr_x, qr_y, qr_w)
 
@@ -179,7 +194,6 @@ def _draw_qr(pdf, url, x, y, size):
     module = size / len(matrix)
     pdf.set_fill_color(255, 255, 255)
     pdf.rect(x - 4 * module, y - 4 * module, size + 8 * module, size + 8 * module, style="F")
-    pdf.set_fill_color(*NAVY)
     with pdf.new_path() as path:
         path.style.fill_color = "#%02x%02x%02x" % NAVY
         path.style.stroke_color = None

@@ -40,3 +40,11 @@ def send_certificate_issued(certificate_id):
 def send_expiry_reminder(certificate_id, days_before):
     certificate = Certificate.objects.select_related("user").get(pk=certificate_id)
     _mail(certificate, "reminder", days_before=days_before)
+
+
+@task()
+def render_certificate_pdf_file(certificate_id):
+    """Render the PDF once (fonts are subset, which takes seconds) and keep it."""
+    from .pdf import store_certificate_pdf
+
+    store_certificate_pdf(Certificate.objects.get(pk=certificate_id))

@@ -50,12 +50,17 @@ def certificate_pdf(request, public_id):
     """The holder's PDF (A4 landscape, with the verification QR code)."""
     from django.http import HttpResponse
 
-    from .pdf import render_certificate_pdf
+    from .pdf import store_certificate_pdf
 
     certificate = Certificate.objects.filter(public_id=public_id, user=request.user).first()
     if certificate is None:
         raise Http404
-    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    if certificate.pdf_file:
+        with certificate.pdf_file.open("rb") as stored:
+            data = stored.read()
+    else:  # the background render has not run (yet): render now and keep it
+        data = store_certificate_pdf(certificate)
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     return response
 

@@ -8,9 +8,11 @@ by the tree path prefix of the course). Nothing reads other learners' rows.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, Value
+from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Substr
+from django.utils import timezone
 from wagtail.models import Locale, Page
 
 from .models import CompletionRule, CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
@@ -46,6 +48,11 @@ class Card:
     locked_by: Page | None = None
     done: bool = False
     next_lesson: Page | None = None
+    due_date: date | None = None  # set by an HR assignment
+
+    @property
+    def overdue(self):
+        return self.due_date is not None and self.due_date < timezone.localdate() and not self.progress.complete
 
 
 def completed_lesson_filter(user):
@@ -165,6 +172,7 @@ def course_outline(course, user):
     next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
     return {
         "modules": cards,
+        "assessments": list(Page.objects.child_of(course).live().not_type(ModulePage).select_related("locale")),
         "progress": Progress(done, total, next_path),
         "enrolled": bool(enrolled_course_keys(user, [course.translation_key])),
         "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
@@ -231,10 +239,11 @@ def lesson_context(lesson, user):
 
 def dashboard(user):
     """The learner's enrolled courses in the active language, with progress and where to resume."""
-    keys = Enrolment.objects.filter(user_id=user.pk).values("course_key")
+    enrolments = Enrolment.objects.filter(user_id=user.pk)
     courses = list(
         CoursePage.objects.for_listing()
-        .filter(translation_key__in=keys, locale=Locale.get_active())
+        .filter(translation_key__in=enrolments.values("course_key"), locale=Locale.get_active())
+        .annotate(due_date=Subquery(enrolments.filter(course_key=OuterRef("translation_key")).values("due_date")[:1]))
         .order_by("path")
     )
     completed = completed_lesson_keys(user) if courses else frozenset()
@@ -243,5 +252,5 @@ def dashboard(user):
         outline = outline_at(course.path)
         progress = progress_of(outline.all_lessons(), completed)
         next_lesson = outline.listed_lesson_at(progress.next_path) if progress.next_path else None
-        cards.append(Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson))
+        cards.append(Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson, due_date=course.due_date))
     return cards

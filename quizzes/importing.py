@@ -59,6 +59,7 @@ def read_text(data: bytes) -> str:
 
 
 def import_questions(bank, locale, text, fmt) -> ImportReport:
+    """Import `text` in `fmt` (gift, moodlexml or aiken) into `bank` in `locale`, all or nothing."""
     parsed = PARSERS[fmt](text)
     existing = {q.key: q for q in _questions(bank, locale)}
     prepared = _prepare(bank, parsed.questions, existing)
@@ -137,7 +138,8 @@ def _refuse_keys_of_other_banks(bank, locale, prepared):
     clash = (Question.objects.filter(locale=locale, key__in=list(where)).exclude(bank=bank)
              .select_related("bank").first())
     if clash is not None:
-        raise FormatError(where[clash.key], f"the key '{clash.key}' already belongs to a question in the bank '{clash.bank.slug}'")
+        raise FormatError(where[clash.key],
+                          f"the key '{clash.key}' already belongs to a question in the bank '{clash.bank.slug}'")
 
 
 def _unchanged(question, data):

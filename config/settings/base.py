@@ -224,6 +224,9 @@ UNPREFIXED_PATHS = ["/verify/", "/credentials/"]
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
 
 CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Ops Academy 运营学院")
+# The Ed25519 key that signs Open Badges 3.0 credentials: PEM (PKCS#8) or base64 of the 32-byte
+# seed. Unset, a key derived from SECRET_KEY is used: fine for development and tests only.
+CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 
 # Seconds after a quiz deadline in which a last answer is still accepted (network latency).
 QUIZ_GRACE_SECONDS = 30

@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
+from wagtail.models import Page
 
 register = template.Library()
 
@@ -13,9 +14,16 @@ def language_links(context):
     page = context.get("page")
     current = translation.get_language()
     translations = {}
-    if page is not None and hasattr(page, "get_translations"):
-        for translated in page.get_translations(inclusive=True).live().select_related("locale"):
-            translations[translated.locale.language_code] = translated.url
+    if isinstance(page, Page):
+        # Of the page table only what a URL needs: the specific page's own table (a lesson's
+        # whole body) and the other columns would make this the dearest query on the page.
+        translated = (
+            Page.objects.filter(translation_key=page.translation_key, live=True)
+            .select_related("locale")
+            .only("url_path", "locale__language_code")
+        )
+        for other in translated:
+            translations[other.locale.language_code] = other.url
     links = []
     for code, name in settings.LANGUAGES:
         url = translations.get(code) or translate_url(request.get_full_path(), code)

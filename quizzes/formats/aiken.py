@@ -35,7 +35,8 @@ def parse(text):
                 raise FormatError(f"line {number}", "a choice before any question text")
             question["choices"].append((choice.group(1), choice.group(2).strip()))
         elif question is not None and question["choices"]:
-            raise FormatError(f"line {number}", f"the question on line {question['line']} has no 'ANSWER:' line before the next question")
+            raise FormatError(f"line {number}",
+                              f"the question on line {question['line']} has no 'ANSWER:' line before the next question")
         elif question is None:
             question = {"line": number, "stem": [line], "choices": []}
         else:

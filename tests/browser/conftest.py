@@ -9,6 +9,7 @@ serialized rollback: Django reloads the migrated rows at the start of each such 
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from courses import api
@@ -28,6 +29,27 @@ def browser_type_launch_args(pytestconfig):
     if pytestconfig.getoption("--slowmo"):
         launch_args["slow_mo"] = pytestconfig.getoption("--slowmo")
     return launch_args
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_inside_playwright(request, django_db_setup):
+    """Let Django find the serialized database once Playwright runs.
+
+    Playwright's sync API leaves an asyncio loop running in the test thread, and while one
+    runs, asgiref hands Django's ORM a second set of connections (context-local instead of
+    thread-local). `django_db_setup` stores the migrated rows on the connection it used; if
+    it ran before Playwright started (as it does when any `db` test runs first), the
+    connection our tests see lacks them, and Django skips both the reload and the
+    post-migrate-free flush. So: read them now, start Playwright, put them on the new one.
+    """
+    contents = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    request.getfixturevalue("playwright")
+    for alias, serialized in contents.items():
+        connections[alias]._test_serialized_contents = serialized
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_cjk_font_is_embedded_as_a_subset(li_ming):
 
 def test_rendered_page_is_not_blank_and_shows_the_name(li_ming):
     image = li_ming.image(50)
-    assert image.size == (585, 413)
+    assert image.size == (585, 414)
     assert dark_pixels(image) > image.width * image.height * 0.01
     assert dark_pixels(name_region(image, 50)) > 150
 
@@ -142,7 +142,8 @@ def test_qr_code_decodes_to_the_verification_url(li_ming):
 
 @pytest.fixture
 def no_network_and_only_font_files(monkeypatch):
-    """Fail on any connection or URL fetch; record every file opened."""
+    """Fail on any connection or URL fetch; record every file opened from here on."""
+    verification_url(build())  # load the URLconf first: importing its apps reads their own data files
     def refuse(*args, **kwargs):
         raise AssertionError(f"the renderer tried to connect: {args}")
 
@@ -162,17 +163,18 @@ def no_network_and_only_font_files(monkeypatch):
 
 def test_markup_in_names_and_titles_is_printed_literally_and_fetches_nothing(tmp_path, no_network_and_only_font_files):
     certificate = build(
-        holder_name="<img src=http://127.0.0.1:9/x>",
+        holder_name="<img src=http://127.0.0.1:9/x> {nb}",
         achievement='**粗体** [链接](file:///etc/passwd) <a href="http://127.0.0.1:9/">x</a>',
         achievement_en="<b>bold</b> ![img](http://127.0.0.1:9/y.png)",
     )
-    (tmp_path / "markup.pdf").write_bytes(render_certificate_pdf(certificate))
+    pdf = render_certificate_pdf(certificate)
     fonts = font_files()
     assert set(no_network_and_only_font_files) <= {fonts.regular, fonts.bold, fonts.fallback_regular, fonts.fallback_bold}
+    (tmp_path / "markup.pdf").write_bytes(pdf)
 
     rendered = Rendered(pdf=tmp_path / "markup.pdf", url=verification_url(certificate))
     text = rendered.text
-    assert "<img src=http://127.0.0.1:9/x>" in text
+    assert "<img src=http://127.0.0.1:9/x> {nb}" in text  # {nb} is fpdf2's page-count alias
     assert "**粗体** [链接](file:///etc/passwd)" in text and "<b>bold</b> ![img](http://127.0.0.1:9/y.png)" in text
     urls = [line.split()[-1] for line in rendered.run("pdfinfo", "-url").splitlines()[1:]]
     assert urls == [rendered.url]  # the only link is the verification URL
@@ -181,13 +183,17 @@ def test_markup_in_names_and_titles_is_printed_literally_and_fetches_nothing(tmp
 def test_long_names_and_titles_stay_on_one_page_and_keep_every_latin_letter(tmp_path):
     """Noto CJK lacks ł ř ş; the DejaVu fallback draws them. Overlong text shrinks, wraps, then
     ends in an ellipsis rather than running into the dates."""
+    name = "Łukasz Dvořák-Şahin " * 6
     rendered = render(tmp_path, build(
-        holder_name="Łukasz Dvořák-Şahin " * 6, achievement="数据驱动的增长运营与用户生命周期管理" * 8,
+        holder_name=name, achievement="数据驱动的增长运营与用户生命周期管理" * 8,
         achievement_en="Advanced Practice in Growth Operations " * 8,
     ))
     text = rendered.text
     assert "Pages:           1" in rendered.run("pdfinfo")
-    assert "Łukasz Dvořák-Şahin Łukasz" in text and "…" in text and "2026-03-14" in text
+    name_lines = [line for line in text.splitlines() if "Şahi" in line]
+    printed = " ".join(name_lines)
+    assert len(name_lines) == 2 and printed.endswith("…") and name.startswith(printed[:-1])
+    assert "2026-03-14" in text
     assert any("DejaVuSerif" in row for row in rendered.run("pdffonts").splitlines())
 
 
@@ -222,3 +228,20 @@ def test_someone_else_gets_404(client, saved_certificate):
 def test_anonymous_visitor_is_sent_to_log_in(client, saved_certificate):
     response = client.get(f"/en/my-certificates/{saved_certificate.public_id}/certificate.pdf")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_pdf_is_rendered_once_and_kept(client, enrolled, rule, django_capture_on_commit_callbacks):
+    """Issuing renders the PDF in the background; downloads serve the stored file."""
+    from unittest import mock
+
+    from certification.models import Certificate
+    from tests.certification.conftest import take_quiz
+
+    with django_capture_on_commit_callbacks(execute=True):
+        take_quiz(enrolled, rule.exam)
+    certificate = Certificate.objects.get()
+    assert certificate.pdf_file.name.endswith(f"{certificate.public_id}.pdf")
+    client.force_login(enrolled)
+    with mock.patch("certification.pdf.render_certificate_pdf", side_effect=AssertionError("rendered again")):
+        response = client.get(f"/en/my-certificates/{certificate.public_id}/certificate.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")

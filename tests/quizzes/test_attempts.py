@@ -319,3 +319,16 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     # (locked), claim, questions, one bulk update of scores, attempt totals, release, re-read
     with django_assert_num_queries(12):
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
+
+
+@pytest.mark.parametrize("history", [0, 4])
+def test_quiz_page_queries_do_not_grow_with_attempts(client, quiz_setup, trainee, history, django_assert_num_queries):
+    _enrolled(trainee, quiz_setup)
+    for _ in range(history):
+        api.submit_attempt(trainee, api.start_attempt(trainee, quiz_setup.quiz).pk)
+    client.force_login(trainee)
+    client.get(quiz_setup.quiz.url)
+    # session, user, Wagtail routing (site, locale, catalog, page by path, specific, alias and
+    # restriction checks), translations for the switcher, attempts, parent for the crumbs
+    with django_assert_num_queries(12):
+        assert client.get(quiz_setup.quiz.url).status_code == 200

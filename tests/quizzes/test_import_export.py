@@ -626,6 +626,7 @@ def _upload(client, content, *, fmt="gift", bank=None, name="questions.txt"):
 
 def test_instructor_imports_a_file_in_the_admin(client, instructor, bank):
     client.force_login(instructor)
+    assert reverse("quizzes_transfer:import") in client.get(reverse("wagtailadmin_home")).content.decode()
     page = client.get(reverse("quizzes_transfer:import"))
     assert page.status_code == 200 and reverse("quizzes_transfer:export", args=["ops", "gift"]) in page.content.decode()
     response = _upload(client, GIFT_ALL_TYPES + "\n::Essay::Tell us.{}\n", bank=bank)

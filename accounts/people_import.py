@@ -1,0 +1,357 @@
+"""Reading and checking a people file (CSV or XLSX) before anything is written.
+
+`plan_import` reads every row, checks it against the file and the database (a fixed number of
+queries, whatever the number of rows) and returns a plan: what to create, what to update, which
+departments to add, and every error with its row number and column. `accounts.api.import_people`
+writes the plan in one transaction, and only when no row has an error.
+
+Columns (the header row names them; order is free; blank cells leave existing values alone):
+
+- ``employee_id`` (required) and ``email`` (required): a person is found by employee id, else by
+  email; found → updated, not found → created.
+- ``display_name``, ``hire_date`` (YYYY-MM-DD), ``language`` (``zh-hans`` or ``en``).
+- ``department_code``: the code of an existing department; or ``department_path``: department
+  names from the top, separated by "/" (``运营部/用户运营组``). Missing departments on a path are
+  created; the last one takes ``department_code`` as its code when both are given.
+- ``manager_email``: an existing person's email, or the email of another row of the file.
+
+Row numbers are the spreadsheet's: the header is row 1, the first person row 2.
+"""
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import Department, EmployeeProfile
+
+COLUMNS = (
+    "employee_id", "email", "display_name", "department_code", "department_path",
+    "manager_email", "hire_date", "language",
+)
+REQUIRED_COLUMNS = ("employee_id", "email")
+FORMATS = ("csv", "xlsx")
+PATH_SEPARATOR = "/"
+DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_LENGTHS = {"employee_id": 40, "email": 254, "display_name": 120, "department_code": 40}
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read (not CSV/XLSX, no header, unknown columns)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        return f"row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class PersonRow:
+    """A checked row: what to write for one person."""
+
+    row: int
+    employee_id: str
+    email: str
+    display_name: str = ""
+    department: Department | None = None
+    department_names: tuple = ()  # set when the department is created by this import
+    manager_email: str = ""
+    hire_date: date | None = None
+    language: str = ""
+    user: object = None  # the existing user, for an update
+    profile: EmployeeProfile | None = None
+
+
+@dataclass
+class ImportPlan:
+    people: list = field(default_factory=list)
+    new_departments: dict = field(default_factory=dict)  # names tuple → code, parents first
+    errors: list = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run or with errors, would have done)."""
+
+    rows: int = 0
+    created: list = field(default_factory=list)  # employee ids
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    departments_created: list = field(default_factory=list)  # "运营部/用户运营组"
+    errors: list = field(default_factory=list)  # RowError
+    dry_run: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def written(self):
+        return self.ok and not self.dry_run
+
+    def summary(self):
+        if self.errors:
+            return _("%(errors)d error(s) in %(rows)d row(s): nothing was written.") % {
+                "errors": len(self.errors), "rows": self.rows}
+        counts = {"created": len(self.created), "updated": len(self.updated),
+                  "unchanged": len(self.unchanged), "departments": len(self.departments_created)}
+        if self.dry_run:
+            return _("Dry run: %(created)d to create, %(updated)d to update, %(unchanged)d unchanged, "
+                     "%(departments)d new department(s). Nothing was written.") % counts
+        return _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                 "%(departments)d new department(s).") % counts
+
+
+# Reading --------------------------------------------------------------------------------------
+
+def read_rows(file, fmt):
+    """[(row number, {column: value})] from a CSV or XLSX file (binary file object)."""
+    if fmt not in FORMATS:
+        raise FormatError(_("Unknown format %(format)s: use CSV or XLSX.") % {"format": fmt})
+    table = _csv_table(file.read()) if fmt == "csv" else _xlsx_table(file)
+    try:
+        header = next(table)
+    except StopIteration:
+        raise FormatError(_("The file is empty.")) from None
+    columns = [str(name or "").strip().lower() for name in header]
+    unknown = [name for name in columns if name and name not in COLUMNS]
+    if unknown:
+        raise FormatError(_("Unknown column(s): %(columns)s. The columns are: %(known)s.") % {
+            "columns": ", ".join(unknown), "known": ", ".join(COLUMNS)})
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise FormatError(_("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+    rows = []
+    for number, values in enumerate(table, start=2):
+        data = {name: _cell(value) for name, value in zip(columns, values) if name}
+        if any(value not in ("", None) for value in data.values()):
+            rows.append((number, data))
+    if not rows:
+        raise FormatError(_("The file has a header but no people."))
+    return rows
+
+
+def _csv_table(raw):
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FormatError(_("The CSV file is neither UTF-8 nor GBK text."))
+    return iter(csv.reader(io.StringIO(text, newline="")))
+
+
+def _xlsx_table(file):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a file that is not XLSX
+        raise FormatError(_("Not an XLSX workbook (%(error)s).") % {"error": error.__class__.__name__}) from error
+    return iter(list(workbook.worksheets[0].iter_rows(values_only=True)))
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an employee id typed as a number
+    return str(value).strip()
+
+
+# Checking -------------------------------------------------------------------------------------
+
+class _Lookups:
+    """Everything the checks compare against, read in a fixed number of queries."""
+
+    def __init__(self, rows):
+        User = get_user_model()
+        ids = {data.get("employee_id", "") for _n, data in rows} - {""}
+        emails = {str(data.get(c, "")).lower() for _n, data in rows for c in ("email", "manager_email")} - {""}
+        self.profiles = {p.employee_id: p for p in EmployeeProfile.objects.filter(employee_id__in=ids).select_related("user", "manager")}
+        self.users = {
+            u.email_lower: u
+            for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails).select_related("employee")
+        }
+        self.addresses = dict(
+            EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+            .values_list("email_lower", "user_id")
+        )
+        departments = list(Department.objects.order_by("path"))
+        self.codes = {d.code: d for d in departments}
+        by_path = {d.path: d for d in departments}
+        self.names = {}
+        names_of = {}
+        for d in departments:
+            parent = names_of.get(d.path[: -Department.steplen], ())
+            names_of[d.path] = parent + (d.name,)
+            self.names[names_of[d.path]] = d
+        self.names_of = {by_path[p]: names for p, names in names_of.items()}
+
+
+def plan_import(rows):
+    """Check every row; return an ImportPlan (its `errors` empty when the file may be written)."""
+    lookups = _Lookups(rows)
+    plan = ImportPlan(rows=len(rows))
+    seen_ids, seen_emails = {}, {}
+    file_emails = {str(data.get("email", "")).lower() for _n, data in rows}
+    for number, data in rows:
+        errors = []
+        person = _check_row(number, data, lookups, plan, file_emails, errors)
+        for column, key, seen in (("employee_id", person.employee_id, seen_ids), ("email", person.email, seen_emails)):
+            if key and key in seen:
+                errors.append((column, _("Repeats row %(row)d.") % {"row": seen[key]}))
+            elif key:
+                seen[key] = number
+        plan.errors.extend(RowError(number, column, message) for column, message in errors)
+        if not errors:
+            plan.people.append(person)
+    return plan
+
+
+def _check_row(number, data, lookups, plan, file_emails, errors):
+    def text(column):
+        value = data.get(column, "")
+        value = value.isoformat() if isinstance(value, date) else str(value).strip()
+        limit = MAX_LENGTHS.get(column)
+        if limit and len(value) > limit:
+            errors.append((column, _("Longer than %(limit)d characters.") % {"limit": limit}))
+        return value
+
+    person = PersonRow(row=number, employee_id=text("employee_id"), email=text("email").lower(),
+                       display_name=text("display_name"))
+    if not person.employee_id:
+        errors.append(("employee_id", _("Required.")))
+    _check_email(person.email, "email", errors, required=True)
+    _find_existing(person, lookups, errors)
+    _check_department(person, text("department_code"), text("department_path"), lookups, plan, errors)
+    person.manager_email = text("manager_email").lower()
+    if person.manager_email:
+        _check_email(person.manager_email, "manager_email", errors)
+        if person.manager_email == person.email:
+            errors.append(("manager_email", _("A person cannot be their own manager.")))
+        elif person.manager_email not in lookups.users and person.manager_email not in file_emails:
+            errors.append(("manager_email", _("No person with this email, in the file or already registered.")))
+    person.hire_date = _check_date(data.get("hire_date", ""), errors)
+    language = text("language").lower()
+    if language and language not in dict(settings.LANGUAGES):
+        errors.append(("language", _("Unknown language %(language)s: use one of %(known)s.") % {
+            "language": language, "known": ", ".join(dict(settings.LANGUAGES))}))
+    person.language = language
+    return person
+
+
+def _check_email(value, column, errors, required=False):
+    if not value:
+        if required:
+            errors.append((column, _("Required.")))
+        return
+    try:
+        validate_email(value)
+    except ValidationError:
+        errors.append((column, _("Not an email address.")))
+
+
+def _find_existing(person, lookups, errors):
+    """The person to update: by employee id, else by email. Refuses an email that belongs to
+    somebody else."""
+    profile = lookups.profiles.get(person.employee_id)
+    by_email = lookups.users.get(person.email)
+    address_owner = lookups.addresses.get(person.email)
+    if profile is not None:
+        person.user, person.profile = profile.user, profile
+    elif by_email is not None:
+        other = getattr(by_email, "employee", None)
+        if other is not None:
+            errors.append(("email", _("Belongs to employee %(id)s.") % {"id": other.employee_id}))
+            return
+        person.user = by_email
+    owner = person.user.pk if person.user else None
+    if (by_email is not None and by_email.pk != owner) or (address_owner is not None and address_owner != owner):
+        errors.append(("email", _("Already used by another account.")))
+
+
+def _check_department(person, code, path, lookups, plan, errors):
+    if path:
+        names = tuple(part.strip() for part in path.split(PATH_SEPARATOR))
+        if not all(names) or any(len(name) > 120 for name in names):
+            errors.append(("department_path", _("Names separated by “/”, none empty.")))
+            return
+        existing = lookups.names.get(names)
+        if existing is not None:
+            if code and existing.code != code:
+                errors.append(("department_code", _("%(path)s has the code %(code)s.") % {"path": path, "code": existing.code}))
+            person.department = existing
+            return
+        if code and (code in lookups.codes or code in plan.new_departments.values()) and plan.new_departments.get(names) != code:
+            errors.append(("department_code", _("Code %(code)s is already used.") % {"code": code}))
+            return
+        if code and not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
+            errors.append(("department_code", _("Letters, digits, “-” and “_” only.")))
+            return
+        _plan_departments(names, code, lookups, plan)
+        person.department_names = names
+    elif code:
+        person.department = lookups.codes.get(code)
+        if person.department is None:
+            errors.append(("department_code", _("No department has the code %(code)s; give department_path to create it.") % {"code": code}))
+    elif person.profile is None:
+        errors.append(("department_code", _("Required for a new employee (department_code or department_path).")))
+
+
+def _plan_departments(names, leaf_code, lookups, plan):
+    """Plan the departments missing along `names` (parents first) with their codes."""
+    for depth in range(1, len(names) + 1):
+        prefix = names[:depth]
+        if prefix in lookups.names or prefix in plan.new_departments:
+            continue
+        code = leaf_code if depth == len(names) and leaf_code else _new_code(prefix, lookups, plan)
+        plan.new_departments[prefix] = code
+
+
+def _new_code(names, lookups, plan):
+    """A code from the name ("Growth team" → growth-team) or, for a name with no Latin letters,
+    from a digest of its path (运营部 → dept-1a2b3c4d)."""
+    code = slugify(names[-1])[:40] or "dept-" + hashlib.sha1(PATH_SEPARATOR.join(names).encode()).hexdigest()[:8]
+    taken = set(lookups.codes) | set(plan.new_departments.values())
+    base, n = code[:36], 2
+    while code in taken:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def _check_date(value, errors):
+    if value in ("", None):
+        return None
+    if isinstance(value, date):
+        return value
+    if DATE_SHAPE.match(str(value)):
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            pass
+    errors.append(("hire_date", _("Not a date in the form YYYY-MM-DD.")))
+    return None

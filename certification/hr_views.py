@@ -1,0 +1,202 @@
+"""HR's actions in the Wagtail admin: revoke a certificate (with a reason), assign a course to a
+person or a department, import people from a spreadsheet, and add departments.
+
+Views parse the form and call the owning app's `api` (certification, courses, accounts); each
+checks its own permission before looking anything up, so a guessed id tells nothing.
+"""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateInput
+
+from accounts import api as accounts_api
+from accounts.models import Department
+from accounts.people_import import FormatError
+from courses import api as courses_api
+from courses.models import CoursePage
+
+from . import api
+from .models import Certificate
+from .report_views import DepartmentChoiceField, HRPermissionMixin
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class HRFormView(HRPermissionMixin, WagtailAdminTemplateMixin, FormView):
+    header_icon = "form"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+
+# Revocation -------------------------------------------------------------------------------------
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=gettext_lazy("Recorded with the revocation and in the audit log."))
+
+
+class RevokeCertificateView(HRFormView):
+    permission = "certification.revoke_certificate"
+    form_class = RevokeForm
+    template_name = "certification/reports/revoke.html"
+    page_title = gettext_lazy("Revoke certificate")
+    header_icon = "warning"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.certificate_id = kwargs["certificate_id"]
+
+    def get_certificate(self):
+        return get_object_or_404(Certificate.objects.select_related("user", "rule"), pk=self.certificate_id)
+
+    def get(self, request, *args, **kwargs):
+        self.certificate = self.get_certificate()
+        if self.certificate.revoked_at:
+            messages.warning(request, _("This certificate was already revoked."))
+            return redirect("hr_reports:transcript", self.certificate.user_id)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.certificate = self.get_certificate()
+        if self.certificate.revoked_at:
+            messages.warning(request, _("This certificate was already revoked."))
+            return redirect("hr_reports:transcript", self.certificate.user_id)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        api.revoke_certificate(self.certificate, by=self.request.user, reason=form.cleaned_data["reason"])
+        messages.success(self.request, _("Certificate %(code)s of %(holder)s revoked.") % {
+            "code": self.certificate.code, "holder": self.certificate.holder_name})
+        return redirect("hr_reports:transcript", self.certificate.user_id)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "certificate": self.certificate}
+
+
+# Assignment ---------------------------------------------------------------------------------------
+
+class AssignForm(forms.Form):
+    course = forms.ModelChoiceField(label=gettext_lazy("Course"), queryset=CoursePage.objects.none())
+    person_email = forms.EmailField(label=gettext_lazy("Person (email)"), required=False)
+    department = DepartmentChoiceField(label=gettext_lazy("Or a department (and everyone below it)"),
+                                       queryset=Department.objects.order_by("path"), required=False)
+    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=AdminDateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from wagtail.models import Locale
+
+        self.fields["course"].queryset = CoursePage.objects.live().filter(
+            locale=Locale.get_active()).order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        email, department = data.get("person_email"), data.get("department")
+        if bool(email) == bool(department):
+            raise forms.ValidationError(_("Choose a person or a department, not both."))
+        if email:
+            data["user"] = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+            if data["user"] is None:
+                self.add_error("person_email", _("Nobody has this email."))
+        return data
+
+
+class AssignCourseView(HRFormView):
+    permission = "certification.assign_course"
+    form_class = AssignForm
+    template_name = "certification/reports/assign.html"
+    page_title = gettext_lazy("Assign a course")
+    header_icon = "calendar"
+
+    def get_initial(self):
+        return {"department": self.request.GET.get("department")}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        result = courses_api.assign_course(data["course"], user=data.get("user"), department=data.get("department"),
+                                           due_date=data["due_date"], by=self.request.user)
+        messages.success(self.request, _(
+            "“%(course)s” assigned, due %(due)s: %(covered)d covered, %(enrolled)d newly enrolled, "
+            "%(moved)d given the earlier due date.") % {
+            "course": data["course"].title, "due": data["due_date"].isoformat(), "covered": result.covered,
+            "enrolled": result.enrolled, "moved": result.due_date_set})
+        return redirect("hr_reports:assign")
+
+
+# People import -----------------------------------------------------------------------------------
+
+class ImportPeopleForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=gettext_lazy("Dry run: check and report, write nothing"),
+                                 required=False, initial=True)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        self.format = upload.name.rsplit(".", 1)[-1].lower()
+        if self.format not in ("csv", "xlsx"):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+class ImportPeopleView(HRFormView):
+    permission = "certification.import_people"
+    form_class = ImportPeopleForm
+    template_name = "certification/reports/import_people.html"
+    page_title = gettext_lazy("Import people")
+    header_icon = "upload"
+
+    def form_valid(self, form):
+        try:
+            report = accounts_api.import_people(form.cleaned_data["file"], form.format,
+                                                dry_run=form.cleaned_data["dry_run"])
+        except FormatError as error:
+            form.add_error("file", _("%(error)s Nothing was imported.") % {"error": error})
+            return self.form_invalid(form)
+        return self.render_to_response(self.get_context_data(form=self.form_class(), report=report))
+
+
+# Departments --------------------------------------------------------------------------------------
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=40,
+                           help_text=gettext_lazy("Letters, digits and “-”; used by people imports."))
+    parent = DepartmentChoiceField(label=gettext_lazy("Part of"), queryset=Department.objects.order_by("path"),
+                                   required=False, empty_label=gettext_lazy("(top level)"))
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if Department.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("Another department has this code."))
+        return code
+
+
+class DepartmentsView(HRFormView):
+    permission = "certification.import_people"
+    form_class = DepartmentForm
+    template_name = "certification/reports/departments.html"
+    page_title = gettext_lazy("Departments")
+    header_icon = "group"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        department = accounts_api.add_department(data["name"], code=data["code"], parent=data["parent"])
+        messages.success(self.request, _("Department %(name)s added.") % {"name": department.name})
+        return redirect(reverse("hr_reports:departments"))
+
+    def get_context_data(self, **kwargs):
+        from django.db.models import Count
+
+        context = super().get_context_data(**kwargs)
+        context["departments"] = Department.objects.order_by("path").annotate(people=Count("employees"))
+        return context

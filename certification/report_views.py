@@ -1,0 +1,427 @@
+"""HR reports in the Wagtail admin: the compliance matrix, the department summary, expiring
+certificates, the people list and each person's transcript.
+
+Each is a Wagtail `ReportView` (filters, pagination, "Download CSV/XLSX"), reading through
+`certification.reports`. Wagtail's own export reads the whole queryset into memory, writes CSV
+cells as they are (a name like ``=HYPERLINK(…)`` would run as a formula) and builds the XLSX in
+a BytesIO; `SafeStreamingExportMixin` streams CSV from chunked queries, spools the XLSX through
+a temporary file and escapes formula-like text in both. Only people with
+`certification.view_hr_reports` (the HR group, superusers) get in; the admin's own guard turns
+away everyone without admin access before that.
+"""
+
+import csv
+from tempfile import SpooledTemporaryFile
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.mixins import Echo, SpreadsheetExportMixin
+from wagtail.admin.views.reports import ReportView
+
+from accounts.models import Department
+
+from . import reports
+
+VIEW_PERMISSION = "certification.view_hr_reports"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def escape_formula(value):
+    """Text a spreadsheet would run as a formula gets a leading quote (OWASP "CSV injection")."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+
+
+class SafeStreamingExportMixin:
+    """Exports that stream and cannot inject formulas (see the module docstring).
+
+    Headings are the fixed English field names, as in every CSV we write, so that scripts and
+    spreadsheets keep working in either admin language."""
+
+    export_chunk_size = reports.EXPORT_CHUNK
+
+    def get(self, request, *args, **kwargs):
+        if self.is_export:  # skip the page: no paginator, no count, no table
+            return self.as_spreadsheet(self.get_export_queryset(), request.GET.get("export"))
+        return super().get(request, *args, **kwargs)
+
+    def get_export_queryset(self):
+        return self.get_filtered_queryset()
+
+    def export_rows(self, queryset):
+        items = queryset.iterator(chunk_size=self.export_chunk_size) if isinstance(queryset, QuerySet) else queryset
+        for item in items:
+            yield self.to_row_dict(item)
+
+    def get_heading(self, queryset, field):
+        return field
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return escape_formula(value) if export_format == self.FORMAT_CSV else value
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in super().generate_xlsx_row(worksheet, row_dict, date_format):
+            if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.quotePrefix = True  # Excel's own "text, not a formula" mark
+            yield cell
+
+    def stream_csv(self, queryset):
+        writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
+        yield "\ufeff".encode()  # Excel reads UTF-8 (Chinese names) only with the BOM
+        yield writer.writerow({field: self.get_heading(queryset, field) for field in self.list_export})
+        for row in self.export_rows(queryset):
+            yield self.write_csv_row(writer, row)
+
+    def write_xlsx(self, queryset, output):
+        from openpyxl import Workbook
+        from wagtail.admin.views.mixins import ExcelDateFormatter
+
+        workbook = Workbook(write_only=True, iso_dates=True)  # rows go to a temporary file
+        worksheet = workbook.create_sheet(title="Sheet1")
+        worksheet.append([self.get_heading(queryset, field) for field in self.list_export])
+        date_format = ExcelDateFormatter().get()
+        for row in self.export_rows(queryset):
+            worksheet.append(self.generate_xlsx_row(worksheet, row, date_format=date_format))
+        workbook.save(output)
+
+    def write_xlsx_response(self, queryset):
+        output = SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
+        self.write_xlsx(queryset, output)
+        output.seek(0)
+        return FileResponse(output, as_attachment=True, content_type=XLSX_TYPE, filename=f"{self.get_filename()}.xlsx")
+
+    def write_csv_response(self, queryset):
+        response = StreamingHttpResponse(self.stream_csv(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.get_filename()}.csv"'
+        return response
+
+    def get_filename(self):
+        return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
+
+
+# Filters ----------------------------------------------------------------------------------------
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, department):
+        return "\u2003" * (department.depth - 1) + department.name
+
+
+class DepartmentFilter(django_filters.ModelChoiceFilter):
+    field_class = DepartmentChoiceField
+
+
+def _keep(queryset, name, value):
+    return queryset  # each report applies the department itself (see HRReportView.department)
+
+
+class DepartmentFilterSet(WagtailFilterSet):
+    department = DepartmentFilter(
+        label=_("Department (and below)"), queryset=Department.objects.order_by("path"),
+        empty_label=_("All departments"), method=_keep,
+    )
+
+    class Meta:
+        model = Department
+        fields = []
+
+
+class ExpiringFilterSet(DepartmentFilterSet):
+    days = django_filters.NumberFilter(label=_("Expiring within (days)"), method=_keep, min_value=1, max_value=3650)
+
+
+# Base --------------------------------------------------------------------------------------------
+
+class HRPermissionMixin:
+    permission = VIEW_PERMISSION
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied  # before any lookup: a guessed id tells nothing
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("hr_reports:matrix"), "label": _("HR reports")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class HRReportView(HRPermissionMixin, SafeStreamingExportMixin, ReportView):
+    template_name = "certification/reports/report.html"
+    filterset_class = DepartmentFilterSet
+    header_icon = "table"
+
+    @cached_property
+    def department(self):
+        """The department filter's value; an unknown department id is a 404, not everyone."""
+        if self.filters is None or not self.request.GET.get("department"):
+            return None
+        if not self.filters.is_valid() and "department" in self.filters.form.errors:
+            raise Http404
+        return self.filters.form.cleaned_data.get("department")
+
+    def filter_queryset(self, queryset):
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["department"] = self.department
+        return context
+
+
+def transcript_url(person):
+    return reverse("hr_reports:transcript", args=[person.pk])
+
+
+# Compliance matrix ---------------------------------------------------------------------------------
+
+class StateColumn(Column):
+    cell_template_name = "certification/reports/_state_cell.html"
+
+    def __init__(self, rule):
+        super().__init__(f"rule-{rule.id}", label=rule.title, accessor=lambda row: row.cells.get(rule.id))
+        self.rule = rule
+
+
+class ComplianceMatrixView(HRReportView):
+    """People × the certificates required of them, one page of people at a time."""
+
+    page_title = _("Compliance matrix")
+    index_url_name = "hr_reports:matrix"
+    index_results_url_name = "hr_reports:matrix_results"
+    results_template_name = "certification/reports/matrix_results.html"
+    table_classname = "hr-matrix"
+    paginate_by = 50
+    list_export = reports.MATRIX_EXPORT_FIELDS
+    export_filename = "compliance-matrix"
+
+    @cached_property
+    def requirements(self):
+        return reports.Requirements()
+
+    @cached_property
+    def rules(self):
+        return self.requirements.rules_in_scope(self.department)
+
+    def get_queryset(self):
+        return reports.people(self.department)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, people, is_paginated = super().paginate_queryset(queryset, page_size)
+        return paginator, page, reports.matrix_rows(list(people), self.requirements, self.rules), is_paginated
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn("person", label=_("Person"), accessor="person", get_url=lambda row: transcript_url(row.person)),
+            Column("employee_id", label=_("Employee id"), accessor="person.employee.employee_id"),
+            Column("department", label=_("Department"), accessor="person.employee.department.name"),
+            *[StateColumn(rule) for rule in self.rules],
+        ]
+
+    def export_rows(self, queryset):
+        return reports.matrix_export_rows(queryset, self.requirements, self.rules, chunk_size=self.export_chunk_size)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["states"] = reports.CellState.labels
+        return context
+
+
+# Department summary ---------------------------------------------------------------------------------
+
+class PercentColumn(Column):
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return "—" if value is None else f"{value}%"
+
+
+class DepartmentSummaryView(HRReportView):
+    page_title = _("Department summary")
+    index_url_name = "hr_reports:summary"
+    index_results_url_name = "hr_reports:summary_results"
+    results_template_name = "certification/reports/summary_results.html"
+    paginate_by = None
+    list_export = ["department", "code", "path", "people", "assigned_courses", "completed_courses",
+                   "completion_percent", "required_certificates", "certified", "certified_percent", "overdue"]
+    export_filename = "department-summary"
+    columns = [
+        Column("name", label=_("Department"), accessor=lambda f: "\u2003" * (f.department.depth - 1) + f.department.name),
+        Column("people", label=_("People")),
+        PercentColumn("completion_percent", label=_("Courses completed")),
+        PercentColumn("certified_percent", label=_("Certified")),
+        Column("overdue", label=_("Overdue courses")),
+    ]
+
+    def get_queryset(self):
+        return reports.department_summary(self.department)
+
+    def to_row_dict(self, figures):
+        return {
+            "department": figures.department.name, "code": figures.department.code, "path": figures.names,
+            "people": figures.people, "assigned_courses": figures.assigned, "completed_courses": figures.completed,
+            "completion_percent": figures.completion_percent, "required_certificates": figures.required,
+            "certified": figures.certified, "certified_percent": figures.certified_percent, "overdue": figures.overdue,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["chart"] = reports.summary_chart(context["object_list"])
+        return context
+
+
+# Expiring certificates ------------------------------------------------------------------------------
+
+class ExpiringCertificatesView(HRReportView):
+    page_title = _("Expiring certificates")
+    index_url_name = "hr_reports:expiring"
+    index_results_url_name = "hr_reports:expiring_results"
+    filterset_class = ExpiringFilterSet
+    paginate_by = 50
+    default_days = 30
+    list_export = ["holder", "employee_id", "email", "department", "certificate", "code", "valid_until", "days_left"]
+    export_filename = "expiring-certificates"
+
+    @cached_property
+    def days(self):
+        if self.filters is not None and self.filters.is_valid():
+            return int(self.filters.form.cleaned_data.get("days") or self.default_days)
+        return self.default_days
+
+    def get_page_subtitle(self):
+        return _("Within %(days)d days") % {"days": self.days}
+
+    def get_queryset(self):
+        return reports.expiring_certificates(self.days, self.department)
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn("holder", label=_("Holder"), accessor="user", get_url=lambda c: transcript_url(c.user)),
+            Column("employee_id", label=_("Employee id"), accessor="user.employee.employee_id"),
+            Column("department", label=_("Department"), accessor="user.employee.department.name"),
+            Column("certificate", label=_("Certificate"), accessor=lambda c: c.rule.localized_title()),
+            Column("code", label=_("Code")),
+            Column("valid_until", label=_("Valid until"), accessor=lambda c: timezone.localtime(c.valid_until).date()),
+            Column("days_left", label=_("Days left"), accessor=self._days_left),
+        ]
+
+    def _days_left(self, certificate):
+        return (timezone.localtime(certificate.valid_until).date() - timezone.localdate()).days
+
+    def to_row_dict(self, certificate):
+        employee = getattr(certificate.user, "employee", None)
+        return {
+            "holder": certificate.holder_name, "employee_id": employee.employee_id if employee else "",
+            "email": certificate.user.email, "department": employee.department.name if employee else "",
+            "certificate": certificate.rule.localized_title(), "code": certificate.code,
+            "valid_until": timezone.localtime(certificate.valid_until).date(), "days_left": self._days_left(certificate),
+        }
+
+
+# People and transcripts ------------------------------------------------------------------------------
+
+class PeopleView(HRReportView):
+    page_title = _("People")
+    index_url_name = "hr_reports:people"
+    index_results_url_name = "hr_reports:people_results"
+    is_searchable = True
+    paginate_by = 50
+    list_export = ["employee_id", "person", "email", "department", "manager", "hire_date"]
+    export_filename = "people"
+
+    columns = [
+        TitleColumn("person", label=_("Person"), accessor=lambda p: p, get_url=transcript_url),
+        Column("employee_id", label=_("Employee id"), accessor="employee.employee_id"),
+        Column("email", label=_("Email")),
+        Column("department", label=_("Department"), accessor="employee.department.name"),
+        Column("hire_date", label=_("Hire date"), accessor="employee.hire_date"),
+    ]
+
+    def get_queryset(self):
+        return self.search_queryset(reports.people(self.department).select_related("employee__manager"))
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        query = self.search_query
+        return queryset.filter(Q(display_name__icontains=query) | Q(email__icontains=query)
+                               | Q(employee__employee_id__iexact=query))
+
+    def to_row_dict(self, person):
+        employee = getattr(person, "employee", None)
+        return {
+            "employee_id": employee.employee_id if employee else "", "person": person.get_display_name(),
+            "email": person.email, "department": employee.department.name if employee else "",
+            "manager": employee.manager.email if employee and employee.manager else "",
+            "hire_date": employee.hire_date if employee else None,
+        }
+
+
+class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExportMixin,
+                     WagtailAdminTemplateMixin, TemplateView):
+    """One person's courses, quiz attempts and certificates; exports as one flat table."""
+
+    template_name = "certification/reports/transcript.html"
+    header_icon = "user"
+    list_export = ["section", "item", "status", "score", "date", "detail"]
+    export_filename = "transcript"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.user_id = kwargs["user_id"]
+
+    @cached_property
+    def person(self):
+        from django.contrib.auth import get_user_model
+
+        return get_object_or_404(get_user_model().objects.select_related("employee__department", "employee__manager"),
+                                 pk=self.user_id)
+
+    @cached_property
+    def data(self):
+        return reports.transcript(self.person)
+
+    def get(self, request, *args, **kwargs):
+        if self.is_export:
+            return self.as_spreadsheet(list(reports.transcript_export_rows(self.person, self.data)),
+                                       request.GET.get("export"))
+        return TemplateView.get(self, request, *args, **kwargs)
+
+    def to_row_dict(self, row):
+        return row
+
+    def get_filename(self):
+        employee = getattr(self.person, "employee", None)
+        return f"transcript-{employee.employee_id if employee else self.person.pk}"
+
+    def get_page_title(self):
+        return _("Transcript: %(person)s") % {"person": self.person.get_display_name()}
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("hr_reports:people"), "label": _("People")},
+            {"url": "", "label": self.person.get_display_name()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.data)
+        context["person"] = self.person
+        context["can_revoke"] = self.request.user.has_perm("certification.revoke_certificate")
+        context["states"] = reports.CellState.labels
+        return context

@@ -1,0 +1,446 @@
+"""HR's reads: who must hold which certificate, and how everyone stands.
+
+A person must hold the certificates of the courses assigned to them: to them personally, or to
+their department or any department above it (`courses.Assignment`); the due date is the
+earliest of those assignments. A certificate rule belongs to the course its exam lies in.
+
+A required certificate is, for one person: *current* (held, more than `EXPIRING_DAYS` left),
+*expiring* (held, fewer left), *expired*, *missing* (never held, or revoked) or *overdue*
+(missing after the due date). The reports cover employees (people with an employee profile)
+and anyone with a personal assignment.
+
+Every read runs a fixed number of queries: the requirements (rules, courses, assignments —
+tens or hundreds of rows, held in memory) and one query per page of people, or per chunk of an
+export, for their certificates.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from accounts.models import Department, EmployeeProfile
+from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
+from quizzes.models import Attempt
+
+from .models import EXPIRING_DAYS, Certificate, CertificateRule
+
+EXPORT_CHUNK = 2000
+
+
+class CellState:
+    CURRENT = "current"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    MISSING = "missing"
+    OVERDUE = "overdue"
+
+    labels = {
+        CURRENT: _("Current"), EXPIRING: _("Expiring"), EXPIRED: _("Expired"),
+        MISSING: _("Missing"), OVERDUE: _("Overdue"),
+    }
+    held = (CURRENT, EXPIRING)
+
+
+def cell_state(valid_until, revoked_at, due_date, now):
+    """The state of one required certificate (`valid_until` None: not held)."""
+    if valid_until is not None and revoked_at is None:
+        if now >= valid_until:
+            return CellState.EXPIRED
+        if valid_until - now <= timedelta(days=EXPIRING_DAYS):
+            return CellState.EXPIRING
+        return CellState.CURRENT
+    return CellState.OVERDUE if due_date < timezone.localdate(now) else CellState.MISSING
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    slug: str
+    title: str
+    course_key: object
+    course_title: str
+
+
+def _localized(zh, en):
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+def _prefixes(path, steplen=Page.steplen):
+    """A tree path's ancestors' paths and its own, top first."""
+    return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+
+
+class Requirements:
+    """Which courses (and so which certificate rules) are required of whom, by when.
+    Three queries, whatever the number of people."""
+
+    def __init__(self):
+        language = get_language()
+        course_at, titles = {}, {}
+        for row in CoursePage.objects.order_by("path").values("path", "title", "translation_key", "locale__language_code"):
+            key = row["translation_key"]
+            course_at[row["path"]] = key
+            if key not in titles or row["locale__language_code"] == language:
+                titles[key] = row["title"]
+        self.course_titles = titles
+        self.course_paths = course_at
+        self.rules_by_course = {}
+        self.rules = {}
+        for row in CertificateRule.objects.filter(active=True).order_by("slug").values("id", "slug", "title", "title_en", "exam__path"):
+            key = next((course_at[p] for p in _prefixes(row["exam__path"]) if p in course_at), None)
+            if key is None:
+                continue
+            rule = Rule(row["id"], row["slug"], _localized(row["title"], row["title_en"]), key, self.course_titles.get(key, ""))
+            self.rules[rule.id] = rule
+            self.rules_by_course.setdefault(key, []).append(rule)
+        self.by_user, self.by_department, self.personal = {}, {}, []
+        for row in Assignment.objects.values("course_key", "user_id", "department__path", "due_date", "user__employee__department__path"):
+            target = self.by_user.setdefault(row["user_id"], {}) if row["user_id"] else self.by_department.setdefault(row["department__path"], {})
+            target[row["course_key"]] = min(row["due_date"], target.get(row["course_key"], row["due_date"]))
+            if row["user_id"]:
+                self.personal.append((row["user__employee__department__path"], row["course_key"]))
+
+    def courses_of(self, user_id, department_path):
+        """{course key: due date} required of one person."""
+        required = dict(self.by_user.get(user_id, {}))
+        for prefix in _prefixes(department_path or "", Department.steplen):
+            for key, due in self.by_department.get(prefix, {}).items():
+                required[key] = min(due, required.get(key, due))
+        return required
+
+    def rules_of(self, user_id, department_path):
+        """[(Rule, due date)] required of one person."""
+        return [
+            (rule, due)
+            for key, due in self.courses_of(user_id, department_path).items()
+            for rule in self.rules_by_course.get(key, ())
+        ]
+
+    def rules_in_scope(self, department=None):
+        """The rules required of anyone in `department`'s subtree (everyone without), by slug."""
+        scope = department.path if department else ""
+        keys = {key for path, courses in self.by_department.items()
+                if path.startswith(scope) or scope.startswith(path) for key in courses}
+        keys |= {key for path, key in self.personal if not scope or (path or "").startswith(scope)}
+        return sorted((rule for key in keys for rule in self.rules_by_course.get(key, ())), key=lambda r: r.slug)
+
+
+# People ---------------------------------------------------------------------------------------
+
+def people(department=None):
+    """Employees (in `department`'s subtree) and anyone with a personal assignment, in
+    department then name order."""
+    User = get_user_model()
+    queryset = User.objects.filter(is_active=True)
+    if department is not None:
+        queryset = queryset.filter(employee__department__path__startswith=department.path)
+    else:
+        queryset = queryset.filter(Q(employee__isnull=False) | Exists(Assignment.objects.filter(user=OuterRef("pk"))))
+    return queryset.select_related("employee__department").order_by(
+        "employee__department__path", Lower("display_name"), "email", "pk"
+    )
+
+
+def department_path(person):
+    employee = getattr(person, "employee", None)
+    return employee.department.path if employee else ""
+
+
+def current_certificates(user_ids, rule_ids):
+    """{(user id, rule id): (valid_until, revoked_at, certificate id)} — one query."""
+    rows = Certificate.objects.filter(is_current=True, user_id__in=user_ids, rule_id__in=rule_ids).values_list(
+        "user_id", "rule_id", "valid_until", "revoked_at", "id"
+    )
+    return {(u, r): (valid_until, revoked_at, pk) for u, r, valid_until, revoked_at, pk in rows}
+
+
+# Compliance matrix ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    state: str
+    due_date: object = None
+    valid_until: object = None
+    certificate_id: int | None = None
+
+    @property
+    def label(self):
+        return CellState.labels[self.state]
+
+
+@dataclass
+class MatrixRow:
+    person: object
+    cells: dict = field(default_factory=dict)  # rule id → Cell, for required rules only
+
+
+def matrix_rows(persons, requirements, rules, *, now=None):
+    """The matrix rows of a page of `persons` (Users with `employee__department`), over the
+    column `rules`. One query (their certificates)."""
+    now = now or timezone.now()
+    columns = {rule.id for rule in rules}
+    held = current_certificates([p.pk for p in persons], columns)
+    rows = []
+    for person in persons:
+        row = MatrixRow(person)
+        for rule, due in requirements.rules_of(person.pk, department_path(person)):
+            if rule.id in columns:
+                valid_until, revoked_at, pk = held.get((person.pk, rule.id), (None, None, None))
+                row.cells[rule.id] = Cell(cell_state(valid_until, revoked_at, due, now), due, valid_until, pk)
+        rows.append(row)
+    return rows
+
+
+MATRIX_EXPORT_FIELDS = [
+    "employee_id", "person", "email", "department", "certificate", "course", "state", "due_date", "valid_until",
+]
+
+
+def _chunks(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def matrix_export_rows(person_queryset, requirements, rules, *, now=None, chunk_size=EXPORT_CHUNK):
+    """One dict per person and required certificate (long format, for pivot tables), streamed:
+    people are read `chunk_size` at a time, each chunk's certificates in one query."""
+    now = now or timezone.now()
+    columns = {rule.id for rule in rules}
+    values = person_queryset.values_list(
+        "pk", "display_name", "first_name", "last_name", "email", "username",
+        "employee__employee_id", "employee__department__name", "employee__department__path",
+    )
+    for chunk in _chunks(values.iterator(chunk_size=chunk_size), chunk_size):
+        held = current_certificates([row[0] for row in chunk], columns)
+        for pk, display, first, last, email, username, employee_id, department, path in chunk:
+            name = display or f"{first} {last}".strip() or email or username
+            for rule, due in requirements.rules_of(pk, path):
+                if rule.id not in columns:
+                    continue
+                valid_until, revoked_at, _pk = held.get((pk, rule.id), (None, None, None))
+                yield {
+                    "employee_id": employee_id or "", "person": name, "email": email, "department": department or "",
+                    "certificate": rule.title, "course": rule.course_title,
+                    "state": cell_state(valid_until, revoked_at, due, now), "due_date": due,
+                    "valid_until": timezone.localtime(valid_until).date() if valid_until else None,
+                }
+
+
+# Department summary ---------------------------------------------------------------------------
+
+@dataclass
+class DepartmentFigures:
+    """A department with its sub-departments: people, and how their assigned courses and
+    required certificates stand."""
+
+    department: Department
+    names: str = ""  # "运营部/用户运营组"
+    people: int = 0
+    assigned: int = 0  # person × assigned course
+    completed: int = 0
+    overdue: int = 0  # assigned courses past their due date and not completed
+    required: int = 0  # person × required certificate
+    certified: int = 0  # current or expiring
+
+    @property
+    def completion_percent(self):
+        return round(100 * self.completed / self.assigned) if self.assigned else None
+
+    @property
+    def certified_percent(self):
+        return round(100 * self.certified / self.required) if self.required else None
+
+
+def course_lessons(requirements):
+    """{course key: {lesson keys}} of the live lessons of every course — one query."""
+    lessons = {}
+    for key, path in LessonPage.objects.live().values_list("translation_key", "path"):
+        course = next((requirements.course_paths[p] for p in _prefixes(path) if p in requirements.course_paths), None)
+        if course is not None:
+            lessons.setdefault(course, set()).add(key)
+    return lessons
+
+
+def completed_courses(user_filter, lessons):
+    """{(user id, course key)} of courses whose every live lesson the people (LessonProgress
+    filter `user_filter`) completed — one grouped query, one row per person and course."""
+    lessons = {course: keys for course, keys in lessons.items() if keys}
+    if not lessons:
+        return set()
+    course_of = Case(
+        *[When(lesson_key__in=list(keys), then=Value(str(course))) for course, keys in lessons.items()],
+        output_field=CharField(),
+    )
+    rows = (
+        LessonProgress.objects.filter(user_filter, lesson_key__in=[k for keys in lessons.values() for k in keys])
+        .annotate(course=course_of).values("user_id", "course").order_by().annotate(done=Count("pk"))
+    )
+    totals = {str(course): len(keys) for course, keys in lessons.items()}
+    return {(row["user_id"], row["course"]) for row in rows if row["done"] >= totals[row["course"]]}
+
+
+def department_summary(department=None, *, now=None):
+    """[DepartmentFigures] for `department` and every department under it (all without), in
+    tree order; each counts its sub-departments too. Six queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    scope_path = department.path if department is not None else ""
+    scope = Q(user__employee__department__path__startswith=scope_path) if scope_path else Q()
+    figures, names = {}, {}
+    for d in Department.objects.order_by("path"):
+        names[d.path] = names.get(d.path[: -Department.steplen], ()) + (d.name,)
+        if d.path.startswith(scope_path):
+            figures[d.path] = DepartmentFigures(d, "/".join(names[d.path]))
+    requirements = Requirements()
+    employees = list(
+        EmployeeProfile.objects.filter(
+            department__path__startswith=scope_path, user__is_active=True
+        ).values_list("user_id", "department__path")
+    )
+    done = completed_courses(Q(user__employee__isnull=False) & scope, course_lessons(requirements))
+    held = {
+        (u, r): (valid_until, revoked_at)
+        for u, r, valid_until, revoked_at in Certificate.objects.filter(
+            Q(user__employee__isnull=False) & scope, is_current=True, rule_id__in=list(requirements.rules)
+        ).values_list("user_id", "rule_id", "valid_until", "revoked_at")
+    }
+    for user_id, path in employees:
+        courses = requirements.courses_of(user_id, path)
+        completed = sum(1 for key in courses if (user_id, str(key)) in done)
+        overdue = sum(1 for key, due in courses.items() if due < today and (user_id, str(key)) not in done)
+        rules = [(rule, due) for key, due in courses.items() for rule in requirements.rules_by_course.get(key, ())]
+        certified = sum(
+            1 for rule, due in rules
+            if cell_state(*held.get((user_id, rule.id), (None, None)), due, now) in CellState.held
+        )
+        for prefix in _prefixes(path, Department.steplen):
+            target = figures.get(prefix)
+            if target is not None:
+                target.people += 1
+                target.assigned += len(courses)
+                target.completed += completed
+                target.overdue += overdue
+                target.required += len(rules)
+                target.certified += certified
+    return list(figures.values())
+
+
+CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
+
+
+def summary_chart(rows):
+    """Geometry of a horizontal bar chart, two bars per department (completion %, certified
+    %), for the template to draw as SVG."""
+    width, row_height, label, top = CHART["width"], CHART["row"], CHART["label"], CHART["top"]
+    plot = width - label - 48
+    bars = []
+    for index, figures in enumerate(rows):
+        y = top + index * row_height
+        indent = "\u2003" * (figures.department.depth - 1)
+        bars.append({
+            "label": f"{indent}{figures.department.name}", "label_y": y + row_height / 2 + 4, "y": y + 4,
+            "completion": figures.completion_percent, "certified": figures.certified_percent,
+            "completion_width": round(plot * (figures.completion_percent or 0) / 100, 1),
+            "certified_width": round(plot * (figures.certified_percent or 0) / 100, 1),
+            "certified_y": y + 4 + (row_height - 8) / 2,
+            "bar_height": (row_height - 8) / 2 - 1,
+        })
+    height = top + len(rows) * row_height + CHART["bottom"]
+    ticks = [{"x": round(label + plot * t / 100, 1), "value": t} for t in (0, 25, 50, 75, 100)]
+    return {**CHART, "height": height, "plot": plot, "bars": bars, "ticks": ticks, "axis_y": height - CHART["bottom"],
+            "text_y": height - 8, "value_x": label + plot + 6}
+
+
+# Expiring certificates --------------------------------------------------------------------------
+
+def expiring_certificates(days, department=None, *, now=None):
+    """Certificates in force that expire within `days`, soonest first."""
+    now = now or timezone.now()
+    queryset = Certificate.objects.active_at(now).filter(valid_until__lte=now + timedelta(days=days))
+    if department is not None:
+        queryset = queryset.filter(user__employee__department__path__startswith=department.path)
+    return queryset.select_related("user__employee__department", "rule").order_by("valid_until", "pk")
+
+
+# Transcript -------------------------------------------------------------------------------------
+
+@dataclass
+class CourseLine:
+    course_key: object
+    title: str
+    enrolled: bool
+    due_date: object
+    done: int
+    total: int
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self):
+        return self.total > 0 and self.done >= self.total
+
+    def overdue(self, today):
+        return self.due_date is not None and self.due_date < today and not self.complete
+
+
+def transcript(person, *, now=None):
+    """One person's courses (enrolled or assigned) with progress, quiz attempts and certificates."""
+    now = now or timezone.now()
+    requirements = Requirements()
+    required = requirements.courses_of(person.pk, department_path(person))
+    enrolments = {e["course_key"]: e["due_date"] for e in Enrolment.objects.filter(user=person).values("course_key", "due_date")}
+    lessons = course_lessons(requirements)
+    completed = set(LessonProgress.objects.filter(user=person).values_list("lesson_key", flat=True))
+    courses = []
+    for key in sorted(set(required) | set(enrolments), key=lambda k: requirements.course_titles.get(k, "")):
+        keys = lessons.get(key, set())
+        due = min((d for d in (required.get(key), enrolments.get(key)) if d), default=None)
+        courses.append(CourseLine(key, requirements.course_titles.get(key, str(key)), key in enrolments, due,
+                                  len(keys & completed), len(keys)))
+    attempts = list(Attempt.objects.filter(user=person).select_related("quiz").order_by("-started_at"))
+    certificates = list(Certificate.objects.filter(user=person).select_related("rule").order_by("rule__slug", "-issued_at"))
+    for certificate in certificates:
+        certificate.current_status = certificate.status_at(now)
+    rules = [
+        (rule, due, cell_state(*_held(certificates, rule), due, now))
+        for rule, due in requirements.rules_of(person.pk, department_path(person))
+    ]
+    return {"courses": courses, "attempts": attempts, "certificates": certificates, "required": rules,
+            "today": timezone.localdate(now)}
+
+
+def _held(certificates, rule):
+    current = next((c for c in certificates if c.rule_id == rule.id and c.is_current), None)
+    return (current.valid_until, current.revoked_at) if current else (None, None)
+
+
+def transcript_export_rows(person, data):
+    """The transcript as flat rows: one per course, attempt and certificate."""
+    for line in data["courses"]:
+        yield {"section": "course", "item": line.title, "status": "complete" if line.complete else (
+            "overdue" if line.overdue(data["today"]) else "in progress"),
+            "score": f"{line.percent}%", "date": line.due_date, "detail": f"{line.done}/{line.total} lessons"}
+    for attempt in data["attempts"]:
+        yield {"section": "attempt", "item": attempt.quiz.title, "status": "passed" if attempt.passed else attempt.status,
+               "score": attempt.percent, "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,
+               "detail": f"#{attempt.number}"}
+    for certificate in data["certificates"]:
+        yield {"section": "certificate", "item": certificate.achievement, "status": certificate.current_status,
+               "score": certificate.score, "date": timezone.localtime(certificate.valid_until).date(), "detail": certificate.code}
+
+
+__all__ = [
+    "CellState", "Requirements", "people", "matrix_rows", "matrix_export_rows",
+    "department_summary", "summary_chart", "expiring_certificates", "transcript", "transcript_export_rows",
+]

@@ -1,0 +1,301 @@
+"""Verifying an Open Badges 3.0 credential, in the order of OB 3.0 §9.1 ("OpenBadgeCredential
+Verification"). The first check that fails is reported by a stable name:
+
+1. The credential conforms: `json` (parses, is an object, small enough), `context`, `type`,
+   `issuer` (a Profile with an id), `subject` (an AchievementSubject identified by id or
+   identifier, with typed achievement, identifiers, results and source), `evidence`, `dates`.
+2. The proof is satisfied: `proof` (an `eddsa-rdfc-2022` DataIntegrityProof for assertions whose
+   key can be dereferenced), `issuer` (a credential this verifier does not trust), `context` (a
+   JSON-LD context we do not bundle), `signature`.
+3. Refresh: not followed (our credentials have no refreshService).
+4. Status: `status` (the status list cannot be used), `revoked` / `suspended`, `not-yet-valid`,
+   `expired`.
+
+Only this platform's credentials are trusted: the key must be one its issuer document publishes.
+`fetch(url) -> dict` dereferences that document and the status list; the default,
+`credentials.fetch_local`, builds ours from the database and refuses any other URL, so verifying
+never touches the network. The status list is itself a signed credential and is verified the same way.
+"""
+
+import base64
+import binascii
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from . import credentials, dataintegrity
+
+__all__ = ["MAX_CREDENTIAL_BYTES", "Result", "verify_credential"]
+
+MAX_CREDENTIAL_BYTES = 64 * 1024
+MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024  # 134 million certificates: far more than we will have
+OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
+CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+DID_METHODS = {"key", "web"}
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    check: str = ""
+    message: str = ""
+
+
+class Failure(Exception):
+    def __init__(self, check, message):
+        super().__init__(message)
+        self.check, self.message = check, message
+
+
+def verify_credential(document, *, fetch=None, now=None) -> Result:
+    """Verify `document` (a parsed object, or JSON text/bytes) as one of our OB 3.0 credentials."""
+    fetch = fetch or credentials.fetch_local
+    now = now or timezone.now()
+    try:
+        document = _parse(document)
+        _check_conformance(document)
+        _check_proof(document, fetch)
+        _check_status(document, fetch, now)
+        _check_validity_period(document, now)
+    except Failure as failure:
+        return Result(False, failure.check, failure.message)
+    except RecursionError:
+        return Result(False, "json", "nested too deeply")
+    return Result(True, "", "valid")
+
+
+# 1. Conformance ------------------------------------------------------------------------------
+
+def _parse(document):
+    if isinstance(document, (bytes, str)):
+        if len(document) > MAX_CREDENTIAL_BYTES:
+            raise Failure("json", f"larger than {MAX_CREDENTIAL_BYTES} bytes")
+        try:
+            document = json.loads(document)
+        except (ValueError, RecursionError) as error:
+            raise Failure("json", f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise Failure("json", "not a JSON object")
+    return document
+
+
+def _list(value):
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _types(node):
+    kinds = node.get("type") if isinstance(node, dict) else None
+    return {kind for kind in _list(kinds) if isinstance(kind, str)}
+
+
+def _require_type(node, kind, check, where):
+    if kind not in _types(node):
+        raise Failure(check, f"{where} must be of type {kind} (it is {sorted(_types(node)) or 'untyped'})")
+
+
+def _is_uri(value):
+    scheme, colon, rest = value.partition(":") if isinstance(value, str) else ("", "", "")
+    return bool(colon and rest and scheme[:1].isalpha())
+
+
+def _check_conformance(document):
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != credentials.VC_CONTEXT:
+        raise Failure("context", f"the first @context must be {credentials.VC_CONTEXT}")
+    if not any(isinstance(url, str) and url.startswith(OB_CONTEXT_PREFIX) for url in contexts):
+        raise Failure("context", "no Open Badges 3.0 context")
+    types = _types(document)
+    if "VerifiableCredential" not in types or not types & CREDENTIAL_TYPES:
+        raise Failure("type", f"type must include VerifiableCredential and OpenBadgeCredential (it is {sorted(types)})")
+    issuer = document.get("issuer")
+    if issuer is None:
+        raise Failure("issuer", "the credential names no issuer")
+    if not _is_uri(issuer):
+        _check_profile(issuer, "issuer", "issuer")
+    _check_subject(document.get("credentialSubject"))
+    for index, evidence in enumerate(_list(document.get("evidence"))):
+        _require_type(evidence, "Evidence", "evidence", f"evidence[{index}]")
+    _check_dates(document)
+
+
+def _check_profile(profile, check, where):
+    if not isinstance(profile, dict) or not _is_uri(profile.get("id")):
+        raise Failure(check, f"{where} must be a Profile with an id")
+    _require_type(profile, "Profile", check, where)
+    for index, entry in enumerate(_list(profile.get("otherIdentifier"))):
+        _require_type(entry, "IdentifierEntry", check, f"{where}.otherIdentifier[{index}]")
+    if profile.get("parentOrg") is not None:
+        _check_profile(profile["parentOrg"], check, f"{where}.parentOrg")
+
+
+def _check_subject(subject):
+    if not isinstance(subject, dict):
+        raise Failure("subject", "credentialSubject must be an object")
+    _require_type(subject, "AchievementSubject", "subject", "credentialSubject")
+    if not subject.get("id") and not subject.get("identifier"):
+        raise Failure("subject", "credentialSubject is identified by neither id nor identifier")
+    for index, entry in enumerate(_list(subject.get("identifier"))):
+        _require_type(entry, "IdentityObject", "subject", f"credentialSubject.identifier[{index}]")
+    achievement = subject.get("achievement")
+    if not isinstance(achievement, dict) or not _is_uri(achievement.get("id")):
+        raise Failure("subject", "credentialSubject.achievement must be an Achievement with an id")
+    _require_type(achievement, "Achievement", "subject", "credentialSubject.achievement")
+    for index, entry in enumerate(_list(achievement.get("resultDescription"))):
+        _require_type(entry, "ResultDescription", "subject", f"achievement.resultDescription[{index}]")
+    for index, entry in enumerate(_list(subject.get("result"))):
+        _require_type(entry, "Result", "subject", f"credentialSubject.result[{index}]")
+    if subject.get("source") is not None:
+        _check_profile(subject["source"], "subject", "credentialSubject.source")
+
+
+def _datetime(value, check, where):
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Failure(check, f"{where} must be a date and time with a time zone (it is {value!r})")
+    return moment
+
+
+def _check_dates(document):
+    if "validFrom" not in document:
+        raise Failure("dates", "the credential has no validFrom")
+    valid_from = _datetime(document["validFrom"], "dates", "validFrom")
+    if document.get("validUntil") is not None:
+        if _datetime(document["validUntil"], "dates", "validUntil") < valid_from:
+            raise Failure("dates", "validUntil is before validFrom")
+
+
+# 2. Proof ------------------------------------------------------------------------------------
+
+def _issuer_id(document):
+    issuer = document.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+def _check_proof(document, fetch):
+    proofs = [proof for proof in _list(document.get("proof")) if isinstance(proof, dict)]
+    if not proofs:
+        raise Failure("proof", "the credential has no proof")
+    usable = [
+        p for p in proofs if p.get("type") == dataintegrity.PROOF_TYPE and p.get("cryptosuite") == dataintegrity.CRYPTOSUITE
+    ]
+    if not usable:
+        found = ", ".join(sorted({f"{p.get('type')}/{p.get('cryptosuite')}" for p in proofs}))
+        raise Failure("proof", f"no {dataintegrity.CRYPTOSUITE} DataIntegrityProof (found {found})")
+    proof = usable[0]
+    if proof.get("proofPurpose") != "assertionMethod":
+        raise Failure("proof", f"proofPurpose must be assertionMethod (it is {proof.get('proofPurpose')!r})")
+    if "created" in proof:
+        _datetime(proof["created"], "proof", "proof.created")
+    key = _resolve_key(proof.get("verificationMethod"), _issuer_id(document), fetch)
+    try:
+        valid = dataintegrity.verify(document, proof, key)
+    except dataintegrity.UnknownContext as error:
+        raise Failure("context", f"unknown JSON-LD context {error} (not bundled with this verifier)") from None
+    except Exception as error:  # malformed JSON-LD fails in many ways; the verifier must still answer
+        raise Failure("signature", f"the credential cannot be canonicalised: {error}") from None
+    if not valid:
+        raise Failure("signature", "the signature does not match: the credential was altered or signed by another key")
+
+
+def _resolve_key(method, issuer, fetch):
+    """The public key behind `method`, if it is a key that our issuer document publishes."""
+    if not isinstance(method, str) or not method:
+        raise Failure("proof", "the proof has no verificationMethod")
+    scheme, colon, rest = method.partition(":")
+    if not colon or not scheme.isalpha():
+        raise Failure("proof", f"verification method {method!r} has no URI scheme")
+    if scheme.lower() == "did" and rest.split(":", 1)[0] not in DID_METHODS:
+        raise Failure("proof", f"verification method {method!r} uses an unsupported DID method")
+    if scheme.lower() not in {"did", "https", "http"}:
+        raise Failure("proof", f"verification method {method!r} has an unsupported URI scheme {scheme!r}")
+    if issuer != credentials.issuer_id():
+        raise Failure("issuer", f"issued by {issuer}, not by this platform ({credentials.issuer_id()})")
+    document_url = method.split("#", 1)[0]
+    if document_url != issuer:
+        raise Failure("proof", f"verification method {method} is not a key of the issuer {issuer}")
+    try:
+        controller = fetch(document_url)
+    except Exception as error:  # a fetch may fail in any way; the verifier must still answer
+        raise Failure("proof", f"cannot dereference {document_url}: {error}") from None
+    return _published_key(controller, method, issuer)
+
+
+def _published_key(controller, method, issuer):
+    if not isinstance(controller, dict) or method not in _list(controller.get("assertionMethod")):
+        raise Failure("proof", f"{issuer} does not publish {method} for assertions")
+    for entry in _list(controller.get("verificationMethod")):
+        if isinstance(entry, dict) and entry.get("id") == method and entry.get("controller") == issuer:
+            try:
+                return dataintegrity.public_key_from_multikey(entry.get("publicKeyMultibase"))
+            except ValueError as error:
+                raise Failure("proof", f"{method} is not a usable Ed25519 Multikey: {error}") from None
+    raise Failure("proof", f"{issuer} publishes no key {method}")
+
+
+# 4. Status and validity period ---------------------------------------------------------------
+
+def _check_status(document, fetch, now):
+    for entry in _list(document.get("credentialStatus")):
+        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+            raise Failure("status", f"unsupported credentialStatus {entry!r:.80}")
+        purpose, index, url = (entry.get(key) for key in ("statusPurpose", "statusListIndex", "statusListCredential"))
+        if purpose not in {"revocation", "suspension"}:
+            continue  # other purposes (message, refresh) do not affect validity
+        if not isinstance(index, str) or not index.isdigit() or not isinstance(url, str):
+            raise Failure("status", "credentialStatus needs a numeric statusListIndex and a statusListCredential")
+        bits = _status_bits(url, _issuer_id(document), purpose, fetch, now)
+        position = int(index)
+        if position >= len(bits) * 8:
+            raise Failure("status", f"statusListIndex {position} is beyond the status list")
+        if bits[position // 8] & (0x80 >> (position % 8)):
+            check = "revoked" if purpose == "revocation" else "suspended"
+            raise Failure(check, f"the status list {url} marks this credential as {check}")
+
+
+def _status_bits(url, issuer, purpose, fetch, now):
+    """The bitstring of a status list credential that the same issuer signed and that is current."""
+    try:
+        status_list = _parse(fetch(url))
+        if "BitstringStatusListCredential" not in _types(status_list):
+            raise Failure("type", "not a BitstringStatusListCredential")
+        if _issuer_id(status_list) != issuer:
+            raise Failure("issuer", f"issued by {_issuer_id(status_list)}, not by the credential's issuer")
+        _check_proof(status_list, fetch)
+        subject = status_list.get("credentialSubject")
+        if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
+            raise Failure("subject", f"not a {purpose} list")
+        _check_validity_period(status_list, now)
+        return _decode_bitstring(subject.get("encodedList"))
+    except Failure as failure:
+        raise Failure("status", f"status list {url}: {failure.check}: {failure.message}") from None
+    except Exception as error:  # a fetch may fail in any way; the verifier must still answer
+        raise Failure("status", f"cannot fetch the status list {url}: {error}") from None
+
+
+def _decode_bitstring(encoded):
+    if not isinstance(encoded, str) or not encoded.startswith("u"):
+        raise Failure("encodedList", "must be multibase base64url ('u' prefix)")
+    try:
+        compressed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip
+        bits = inflater.decompress(compressed, MAX_STATUS_LIST_BYTES + 1)
+    except (binascii.Error, ValueError, zlib.error) as error:
+        raise Failure("encodedList", f"not base64url of GZIP data: {error}") from None
+    if len(bits) > MAX_STATUS_LIST_BYTES or inflater.unconsumed_tail:
+        raise Failure("encodedList", "larger than this verifier accepts")
+    if len(bits) * 8 < credentials.STATUS_LIST_MIN_BITS:
+        raise Failure("encodedList", f"shorter than the {credentials.STATUS_LIST_MIN_BITS}-bit minimum")
+    return bits
+
+
+def _check_validity_period(document, now):
+    if document.get("validFrom") is not None and now < _datetime(document["validFrom"], "dates", "validFrom"):
+        raise Failure("not-yet-valid", f"valid only from {document['validFrom']}")
+    if document.get("validUntil") is not None and now >= _datetime(document["validUntil"], "dates", "validUntil"):
+        raise Failure("expired", f"expired at {document['validUntil']}")
