@@ -7,4 +7,4 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self):
-        from . import log_actions, signals  # noqa: F401
+        from . import checks, log_actions, signals  # noqa: F401

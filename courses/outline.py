@@ -30,6 +30,7 @@ class Outline:
     modules: list  # listed (live, public) modules in order, with their prerequisite loaded
     lessons: dict  # parent path → its live lessons in order, bodies not loaded
     hidden: frozenset = field(default_factory=frozenset)  # live lessons in restricted sections
+    translations: dict = field(default_factory=dict)  # translation key → {language: URL}
 
     def module_at(self, path):
         return next((module for module in self.modules if module.path == path), None)
@@ -49,6 +50,11 @@ class Outline:
         listed = self.listed_lessons(path[: -Page.steplen])
         return next((lesson for lesson in listed if lesson.path == path), None)
 
+    def language_urls(self, page):
+        """{language: URL} of the live translations of the course or one of its pages, for the
+        language switcher (content.templatetags); None if `page` is not in the outline."""
+        return self.translations.get(page.translation_key)
+
     def contains(self, page):
         """Whether `page` (a module or a lesson of this course) was live when this was built."""
         if any(module.pk == page.pk for module in self.modules):
@@ -57,14 +63,14 @@ class Outline:
 
 
 def build_outline(course):
-    """Read the outline from the page tree: three queries, whatever the course's size.
+    """Read the outline from the page tree: four queries, whatever the course's size.
     Listed means what `for_listing()` returns: live and outside view-restricted sections."""
     restricted = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
     modules = ModulePage.objects.child_of(course).live().select_related("locale", "prerequisite")
     lessons = {}
     for lesson in LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):
         lessons.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
-    return Outline(
+    outline = Outline(
         course=course,
         modules=[module for module in modules if not module.path.startswith(restricted)],
         lessons=lessons,
@@ -72,6 +78,16 @@ def build_outline(course):
             lesson.pk for group in lessons.values() for lesson in group if lesson.path.startswith(restricted)
         ),
     )
+    keys = [course.translation_key, *(m.translation_key for m in modules)]
+    keys += [lesson.translation_key for group in lessons.values() for lesson in group]
+    translated = (
+        Page.objects.filter(translation_key__in=keys, live=True)
+        .select_related("locale")
+        .only("translation_key", "url_path", "locale__language_code")
+    )
+    for page in translated:
+        outline.translations.setdefault(page.translation_key, {})[page.locale.language_code] = page.url
+    return outline
 
 
 def outline_at(course_path, *, fresh=False):

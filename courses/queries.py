@@ -176,6 +176,7 @@ def course_outline(course, user):
         "progress": Progress(done, total, next_path),
         "enrolled": bool(enrolled_course_keys(user, [course.translation_key])),
         "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
+        "language_urls": outline.language_urls(course),
     }
 
 
@@ -212,6 +213,7 @@ def module_outline(module, user):
         "course": course,
         "card": card,
         "lessons": lesson_cards(outline, module.path, completed),
+        "language_urls": outline.language_urls(module),
         "assessments": list(assessments),
     }
 
@@ -234,6 +236,7 @@ def lesson_context(lesson, user):
         "done": lessons[index].done,
         "previous_lesson": lessons[index - 1].page if index > 0 else None,
         "next_lesson": lessons[index + 1].page if index + 1 < len(lessons) else None,
+        "language_urls": outline.language_urls(lesson),
     }
 
 

@@ -9,12 +9,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def language_links(context):
-    """One link per language that keeps the reader on the same page (or its translation)."""
+    """One link per language that keeps the reader on the same page (or its translation).
+    A view that already knows the translations' URLs passes them as `language_urls`."""
     request = context["request"]
     page = context.get("page")
     current = translation.get_language()
-    translations = {}
-    if isinstance(page, Page):
+    translations = context.get("language_urls") or {}
+    if not translations and isinstance(page, Page):
         # Of the page table only what a URL needs: the specific page's own table (a lesson's
         # whole body) and the other columns would make this the dearest query on the page.
         translated = (

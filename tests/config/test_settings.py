@@ -1,3 +1,4 @@
+import base64
 import os
 import secrets
 import subprocess
@@ -22,9 +23,18 @@ def test_production_settings_pass_the_deploy_check():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="academy.example.com",
+        CREDENTIAL_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_when_credentials_share_the_secret_key():
+    result = _manage(
+        "check", "--deploy", DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="academy.example.com",
+    )
+    assert "certification.W001" in result.stdout + result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

