@@ -82,6 +82,7 @@ class PersonRow:
 class ImportPlan:
     people: list = field(default_factory=list)
     new_departments: dict = field(default_factory=dict)  # names tuple → code, parents first
+    coded: set = field(default_factory=set)  # new departments whose code a row gave
     errors: list = field(default_factory=list)
     rows: int = 0
 
@@ -306,12 +307,15 @@ def _check_department(person, code, path, lookups, plan, errors):
                 errors.append(("department_code", _("%(path)s has the code %(code)s.") % {"path": path, "code": existing.code}))
             person.department = existing
             return
-        if code and (code in lookups.codes or code in plan.new_departments.values()) and plan.new_departments.get(names) != code:
-            errors.append(("department_code", _("Code %(code)s is already used.") % {"code": code}))
-            return
-        if code and not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
-            errors.append(("department_code", _("Letters, digits, “-” and “_” only.")))
-            return
+        planned = plan.new_departments.get(names)
+        if code and planned != code:
+            if code in lookups.codes or code in plan.new_departments.values() or names in plan.coded:
+                errors.append(("department_code", _("Code %(code)s is already used, or %(path)s has another.") % {
+                    "code": code, "path": path}))
+                return
+            if not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
+                errors.append(("department_code", _("Letters, digits, “-” and “_” only.")))
+                return
         _plan_departments(names, code, lookups, plan)
         person.department_names = names
     elif code:
@@ -326,10 +330,13 @@ def _plan_departments(names, leaf_code, lookups, plan):
     """Plan the departments missing along `names` (parents first) with their codes."""
     for depth in range(1, len(names) + 1):
         prefix = names[:depth]
-        if prefix in lookups.names or prefix in plan.new_departments:
+        if prefix in lookups.names:
             continue
-        code = leaf_code if depth == len(names) and leaf_code else _new_code(prefix, lookups, plan)
-        plan.new_departments[prefix] = code
+        if depth == len(names) and leaf_code:
+            plan.new_departments[prefix] = leaf_code  # replaces a code made up for an earlier row
+            plan.coded.add(prefix)
+        elif prefix not in plan.new_departments:
+            plan.new_departments[prefix] = _new_code(prefix, lookups, plan)
 
 
 def _new_code(names, lookups, plan):

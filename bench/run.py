@@ -128,6 +128,8 @@ def database_facts(connection):
     """What the run relies on: persistent connections, and WAL mode on SQLite."""
     settings = connection.settings_dict
     facts = {"vendor": connection.vendor, "conn_max_age": settings["CONN_MAX_AGE"]}
+    if connection.vendor == "postgresql":
+        facts["database_name"] = settings["NAME"]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA journal_mode")
@@ -207,7 +209,7 @@ def endpoints(seeded, trainees, concurrency):
     ]
 
 
-async def measure(port, server_group, all_endpoints, args):
+async def measure(port, server_group, database_name, all_endpoints, args):
     """Check and warm up every endpoint, then measure them in interleaved rounds, so that a
     burst of work from other programs spreads over all of them rather than hitting one."""
     load = dict(concurrency=args.concurrency, max_requests=args.max_requests // args.rounds)
@@ -219,41 +221,60 @@ async def measure(port, server_group, all_endpoints, args):
     results = {endpoint.name: Result(endpoint.name) for endpoint in all_endpoints}
     for round_number in range(1, args.rounds + 1):
         for endpoint in all_endpoints:
-            before = CpuSample.take(server_group)
+            before = CpuSample.take(server_group, database_name)
             part = await hammer(port, endpoint, seconds=args.duration / args.rounds, **load)
-            results[endpoint.name].add(part, CpuSample.take(server_group) - before)
+            results[endpoint.name].add(part, CpuSample.take(server_group, database_name) - before)
         print(f"  round {round_number} of {args.rounds} done", file=sys.stderr)
     return results
 
 
 class CpuSample:
-    """CPU seconds used so far: by the machine, by gunicorn (its process group), by us."""
+    """CPU seconds used so far: by the machine, gunicorn (its process group), the database
+    server's processes (PostgreSQL), and this client."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, machine, server, client, wall):
-        self.machine, self.server, self.client, self.wall = machine, server, client, wall
+    def __init__(self, machine, server, database, client, wall):
+        self.machine, self.server, self.database = machine, server, database
+        self.client, self.wall = client, wall
 
     @classmethod
-    def take(cls, group):
+    def take(cls, group, database_name):
+        """`database_name`: the PostgreSQL database whose connections are ours (None: SQLite,
+        so every PostgreSQL process belongs to someone else)."""
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         idle = int(fields[3]) + int(fields[4])  # idle + iowait
         busy = sum(int(f) for f in fields[:8]) - idle  # steal is time we lost, too
-        server = 0
+        server = database = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError, ValueError, IndexError):
-                values = stat.read_text().rsplit(")", 1)[1].split()
+                text = stat.read_text()
+                name = text[text.index("(") + 1 : text.rindex(")")]
+                values = text.rsplit(")", 1)[1].split()
+                ticks = int(values[11]) + int(values[12])
                 if int(values[2]) == group:  # process group
-                    server += int(values[11]) + int(values[12])
+                    server += ticks
+                elif name == "postgres" and database_name and cls._ours(stat.parent, database_name):
+                    database += ticks
         own = os.times()
-        return cls(busy / cls.TICK, server / cls.TICK, own.user + own.system, time.monotonic())
+        return cls(busy / cls.TICK, server / cls.TICK, database / cls.TICK, own.user + own.system,
+                   time.monotonic())
+
+    @staticmethod
+    def _ours(process, database_name):
+        """The server's own processes (checkpointer, WAL writer…) and connections to our
+        database; not other clients' connections ("user db host(port) state")."""
+        title = (process / "cmdline").read_bytes()
+        return b"(" not in title or database_name.encode() in title
 
     def __sub__(self, earlier):
         seconds = self.wall - earlier.wall
-        machine = (self.machine - earlier.machine) / seconds
-        server = (self.server - earlier.server) / seconds
-        client = (self.client - earlier.client) / seconds
-        return {"server": server, "client": client, "other": max(0.0, machine - server - client)}
+        used = {
+            name: (getattr(self, name) - getattr(earlier, name)) / seconds
+            for name in ("machine", "server", "database", "client")
+        }
+        other = used.pop("machine") - used["server"] - used["database"] - used["client"]
+        return {**used, "other": max(0.0, other)}
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -271,11 +292,11 @@ def verdict(name, results):
 
 def table(results):
     lines = [
-        "| endpoint | requests/s | p50 ms | p99 ms | errors | target | CPU cores: server / client / other |",
+        "| endpoint | requests/s | p50 ms | p99 ms | errors | target | CPU cores: server / database / client / other |",
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for name, r in results.items():
-        cpu = " / ".join(f"{r.cpu[k]:.2f}" for k in ("server", "client", "other"))
+        cpu = " / ".join(f"{r.cpu[k]:.2f}" for k in ("server", "database", "client", "other"))
         lines.append(
             f"| {name} | {r.rate:,.0f} | {r.percentile(50):.1f} | {r.percentile(99):.1f} "
             f"| {r.errors} | {verdict(name, results)} | {cpu} |"
@@ -337,7 +358,8 @@ def main(argv=None):
         seeded, trainees, facts = prepare(database_url, args)
         print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
         with gunicorn(database_url, args.workers, log_path) as (port, group):
-            results = asyncio.run(measure(port, group, endpoints(seeded, trainees, args.concurrency), args))
+            name = facts.get("database_name")
+            results = asyncio.run(measure(port, group, name, endpoints(seeded, trainees, args.concurrency), args))
         return report(args, facts, seeded, results, args.output)
 
 

@@ -49,15 +49,19 @@ class CellState:
     held = (CURRENT, EXPIRING)
 
 
-def cell_state(valid_until, revoked_at, due_date, now):
-    """The state of one required certificate (`valid_until` None: not held)."""
+EXPIRING = timedelta(days=EXPIRING_DAYS)
+
+
+def cell_state(valid_until, revoked_at, due_date, now, today=None):
+    """The state of one required certificate (`valid_until` None: not held). Pass `today`
+    (the local date at `now`) when calling it many times."""
     if valid_until is not None and revoked_at is None:
         if now >= valid_until:
             return CellState.EXPIRED
-        if valid_until - now <= timedelta(days=EXPIRING_DAYS):
+        if valid_until - now <= EXPIRING:
             return CellState.EXPIRING
         return CellState.CURRENT
-    return CellState.OVERDUE if due_date < timezone.localdate(now) else CellState.MISSING
+    return CellState.OVERDUE if due_date < (today or timezone.localdate(now)) else CellState.MISSING
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,7 @@ def matrix_rows(persons, requirements, rules, *, now=None):
     """The matrix rows of a page of `persons` (Users with `employee__department`), over the
     column `rules`. One query (their certificates)."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     columns = {rule.id for rule in rules}
     held = current_certificates([p.pk for p in persons], columns)
     rows = []
@@ -194,7 +199,7 @@ def matrix_rows(persons, requirements, rules, *, now=None):
         for rule, due in requirements.rules_of(person.pk, department_path(person)):
             if rule.id in columns:
                 valid_until, revoked_at, pk = held.get((person.pk, rule.id), (None, None, None))
-                row.cells[rule.id] = Cell(cell_state(valid_until, revoked_at, due, now), due, valid_until, pk)
+                row.cells[rule.id] = Cell(cell_state(valid_until, revoked_at, due, now, today), due, valid_until, pk)
         rows.append(row)
     return rows
 
@@ -214,6 +219,7 @@ def matrix_export_rows(person_queryset, requirements, rules, *, now=None, chunk_
     """One dict per person and required certificate (long format, for pivot tables), streamed:
     people are read `chunk_size` at a time, each chunk's certificates in one query."""
     now = now or timezone.now()
+    today, zone = timezone.localdate(now), timezone.get_current_timezone()
     columns = {rule.id for rule in rules}
     values = person_queryset.values_list(
         "pk", "display_name", "first_name", "last_name", "email", "username",
@@ -230,8 +236,8 @@ def matrix_export_rows(person_queryset, requirements, rules, *, now=None, chunk_
                 yield {
                     "employee_id": employee_id or "", "person": name, "email": email, "department": department or "",
                     "certificate": rule.title, "course": rule.course_title,
-                    "state": cell_state(valid_until, revoked_at, due, now), "due_date": due,
-                    "valid_until": timezone.localtime(valid_until).date() if valid_until else None,
+                    "state": cell_state(valid_until, revoked_at, due, now, today), "due_date": due,
+                    "valid_until": valid_until.astimezone(zone).date() if valid_until else None,
                 }
 
 
@@ -320,7 +326,7 @@ def department_summary(department=None, *, now=None):
         rules = [(rule, due) for key, due in courses.items() for rule in requirements.rules_by_course.get(key, ())]
         certified = sum(
             1 for rule, due in rules
-            if cell_state(*held.get((user_id, rule.id), (None, None)), due, now) in CellState.held
+            if cell_state(*held.get((user_id, rule.id), (None, None)), due, now, today) in CellState.held
         )
         for prefix in _prefixes(path, Department.steplen):
             target = figures.get(prefix)

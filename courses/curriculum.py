@@ -4,6 +4,7 @@ One transaction: either every page is written or none is. A page is rewritten on
 source changed, and never over an instructor's edit unless `force` is given.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -41,8 +42,11 @@ class PageWriter:
         self.records = {r.page_id: r for r in CurriculumRecord.objects.all()}
         self.locales = {lang: Locale.objects.get_or_create(language_code=lang)[0] for lang in LANGUAGES}
 
-    def write(self, model, parent, lookup, digest, fields):
-        """Create or update the page of `model` under `parent` found by `lookup`."""
+    def write(self, model, parent, lookup, source, fields):
+        """Create or update the page of `model` under `parent` found by `lookup`. `source` is
+        any text that changes with the page's source; its hash is what the record keeps, which
+        fits the record's 64 characters however long the text (PostgreSQL enforces them)."""
+        digest = hashlib.sha256(source.encode()).hexdigest()
         page = model.objects.child_of(parent).filter(**lookup).first()
         if page is None:
             page = model(**lookup, **fields)

@@ -22,6 +22,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, Page, RevisionMixin, TranslatableMixin
 from wagtail.search import index
 
+from .forms import QuestionForm
+
 
 class QuestionType(models.TextChoices):
     SINGLE_CHOICE = "single_choice", _("Single choice")
@@ -91,6 +93,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
     ]
     search_fields = [index.SearchField("stem"), index.SearchField("key"), index.FilterField("locale")]
+    base_form_class = QuestionForm
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("question")

@@ -97,6 +97,7 @@ def attempt_view(request, attempt_id):
         "quiz": attempt.quiz,
         "questions": questions,
         "last_saved": max(saved) if saved else None,
+        "grace_seconds": int(api.grace().total_seconds()),
     })
 
 
@@ -121,9 +122,13 @@ def response_from_form(spec, position, data):
 
 
 def _parse_answer(request):
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY or len(request.body) > MAX_BODY:
+    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
         raise api.BadResponse(_("The request is too large."))
     if request.content_type == "application/json":
+        # Only JSON is read as a body: CsrfViewMiddleware has already parsed a multipart form
+        # (what attempt.js sends), after which request.body raises RawPostDataException.
+        if len(request.body) > MAX_BODY:
+            raise api.BadResponse(_("The request is too large."))
         try:
             payload = json.loads(request.body)
         except ValueError:

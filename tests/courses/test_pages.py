@@ -113,15 +113,15 @@ def _page_urls(tree):
 QUERY_BUDGET = {
     # Every page: Wagtail's routing (site, locale, the catalog; below it one lookup of the page
     # by its URL path and its specific row), alias and view-restriction checks; logged in:
-    # session and user. Then the page's own reads, each a single query whatever the size:
-    # translations for the language switcher; on the catalog the course listing (and its
-    # privacy check), one grouped progress aggregate and the enrolments; below it, the course's
-    # shape comes from its cached outline (warmed by the first get), so only the learner's
-    # completed lessons and enrolment are read.
+    # session and user. Then the page's own reads, each a single query whatever the size. The
+    # catalog: translations for the language switcher, the course listing and its privacy
+    # check, one grouped progress aggregate, the enrolments. Below it, the course's shape and
+    # its pages' translations come from the cached outline (warmed by the first get), so only
+    # the learner's completed lessons and enrolment are read.
     "catalog": 12,
-    "course": 12,
-    "module": 14,  # … its assessments, and the catalog for the breadcrumb
-    "lesson": 12,
+    "course": 12,  # … and the course's assessments
+    "module": 13,  # … its assessments, and the catalog for the breadcrumb
+    "lesson": 11,
     "dashboard": 6,  # session, user, privacy, locale, enrolled courses, completed lessons
 }
 

@@ -156,3 +156,26 @@ def test_hr_uploads_a_file_in_the_admin(client, hr):
     upload = SimpleUploadedFile("people.csv", csv_file(ROWS).getvalue(), content_type="text/csv")
     client.post("/admin/hr/people/import/", {"file": upload})
     assert User.objects.filter(email="li.lei@example.com").exists()
+
+
+def test_departments_created_in_any_order_form_the_right_tree(db):
+    """Siblings are kept in name order, which moves paths as they are added: every person still
+    lands in the department their row names."""
+    rows = [
+        ["E1", "a@example.com", "", "运营部/用户运营组/拉新小组", "", "", "", ""],
+        ["E2", "b@example.com", "", "运营部/内容运营组", "", "", "", ""],
+        ["E3", "c@example.com", "", "运营部/用户运营组", "ops-users", "", "", ""],
+        ["E4", "d@example.com", "", "Growth Team", "", "", "", ""],
+    ]
+    report = import_people(csv_file(rows), "csv")
+    assert report.ok, report.errors
+
+    def names(department):
+        return "/".join(d.name for d in department.get_ancestors()) + "/" + department.name
+
+    placed = {p.employee_id: names(p.department).lstrip("/") for p in EmployeeProfile.objects.select_related("department")}
+    assert placed == {"E1": "运营部/用户运营组/拉新小组", "E2": "运营部/内容运营组", "E3": "运营部/用户运营组", "E4": "Growth Team"}
+    assert Department.objects.get(name="用户运营组").code == "ops-users"
+    assert Department.objects.get(name="Growth Team").code == "growth-team"
+    assert Department.objects.get(name="运营部").code.startswith("dept-")
+    assert Department.find_problems() == ([], [], [], [], [])

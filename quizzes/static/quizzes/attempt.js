@@ -57,10 +57,12 @@
   var timer = document.querySelector("[data-timer]");
   if (bar.dataset.deadline && timer) {
     var deadline = new Date(bar.dataset.deadline).getTime();
+    // Reload once the server's grace has passed too: it then grades with what was saved.
+    var grace = Number(bar.dataset.grace || 30);
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-      if (left === 0) { timer.textContent = words.up; window.setTimeout(function () { window.location.reload(); }, 31000); return; }
+      if (left === 0) { timer.textContent = words.up; window.setTimeout(function () { window.location.reload(); }, (grace + 1) * 1000); return; }
       window.setTimeout(tick, 1000);
     };
     tick();
