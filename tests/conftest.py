@@ -32,8 +32,9 @@ def _media_in_a_temporary_folder(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (never a downloaded one); session-scoped like pytest-playwright's."""
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",

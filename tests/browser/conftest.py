@@ -15,22 +15,6 @@ from django.test import Client
 from courses import api
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(pytestconfig):
-    """Launch Debian's Chromium. Session-scoped, as pytest-playwright's session-scoped
-    `browser` requires; the function-scoped override in tests/conftest.py fails setup with
-    ScopeMismatch, so this one shadows it for the browser tests."""
-    launch_args = {
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    }
-    if pytestconfig.getoption("--headed"):
-        launch_args["headless"] = False
-    if pytestconfig.getoption("--slowmo"):
-        launch_args["slow_mo"] = pytestconfig.getoption("--slowmo")
-    return launch_args
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _serialized_rollback_inside_playwright(request, django_db_setup):
     """Let Django find the serialized database once Playwright runs.

@@ -132,8 +132,18 @@ def screenshot(page, name, width, height):
         return
     size = page.viewport_size
     page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")  # sticky bars at the top
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     page.set_viewport_size(size)
+
+
+def expect_uncovered(locator):
+    """Nothing is drawn over `locator` (a sticky header, say): its top edge and middle show."""
+    expect(locator).to_be_in_viewport(ratio=1)
+    assert locator.evaluate("""element => {
+        const box = element.getBoundingClientRect(), x = box.x + box.width / 2;
+        return [box.y + 2, box.y + box.height / 2].every(y => element.contains(document.elementFromPoint(x, y)));
+    }"""), "something covers it"
 
 
 def start_attempt(page, live_server, quiz, button):
@@ -195,13 +205,18 @@ def test_timed_attempt_left_alone_is_finalised_after_the_deadline(page, live_ser
 
     attempt = start_attempt(page, live_server, quiz.quiz, "Start the quiz")
     assert timedelta(seconds=50) < attempt.deadline - timezone.now() <= timedelta(minutes=1)
-    expect(page.locator("[data-timer]")).to_have_text(re.compile(r"^[01]:\d\d$"))
+    timer = page.locator("[data-timer]")
+    expect(timer).to_have_text(re.compile(r"^[01]:\d\d$"))
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone, far down the quiz
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect_uncovered(page.locator(".attempt-bar"))  # the timer stays in sight
+    page.set_viewport_size({"width": 1280, "height": 720})
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=4))
     page.reload()  # the countdown reads the new deadline
     true_false = question(page, "q-tf")
     saving(page, true_false, lambda: true_false.get_by_label("False", exact=True).check())
 
-    expect(page.locator("[data-timer]")).to_have_text("Time is up", timeout=8_000)
+    expect(timer).to_have_text("Time is up", timeout=8_000)
     expect(page).to_have_url(f"{live_server.url}/en/quizzes/attempts/{attempt.pk}/result/", timeout=8_000)
     expect(page.locator(".hero .meta")).to_contain_text("submitted automatically when time ran out")
     attempt.refresh_from_db()

@@ -105,6 +105,18 @@ def test_full_matrix_export_keeps_up_with_a_bare_loop(client, hr, departments, q
     size = sum(len(chunk) for chunk in response.streaming_content)
     print(f"XLSX export {time.perf_counter() - start:.1f}s, {size / 2**20:.1f} MB")
 
+    client.get("/admin/hr/")  # compile the templates
+    if os.environ.get("HR_EXPORT_PROFILE"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/admin/hr/", {"p": 140})
+        for query in queries.captured_queries:
+            print(query["time"], query["sql"][:150])
+        with cProfile.Profile() as profile:
+            client.get("/admin/hr/", {"p": 140})
+        pstats.Stats(profile).sort_stats("cumtime").print_stats(45)
     timings = []
     for page in (1, 2, 140, 280):
         for _ in range(5):
