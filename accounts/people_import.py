@@ -250,8 +250,7 @@ def _check_row(number, data, lookups, plan, file_emails, errors):
     _find_existing(person, lookups, errors)
     _check_department(person, text("department_code"), text("department_path"), lookups, plan, errors)
     person.manager_email = text("manager_email").lower()
-    if person.manager_email:
-        _check_email(person.manager_email, "manager_email", errors)
+    if person.manager_email and _check_email(person.manager_email, "manager_email", errors):
         if person.manager_email == person.email:
             errors.append(("manager_email", _("A person cannot be their own manager.")))
         elif person.manager_email not in lookups.users and person.manager_email not in file_emails:
@@ -266,14 +265,17 @@ def _check_row(number, data, lookups, plan, file_emails, errors):
 
 
 def _check_email(value, column, errors, required=False):
+    """True when `value` is an email address; else the error is added."""
     if not value:
         if required:
             errors.append((column, _("Required.")))
-        return
+        return False
     try:
         validate_email(value)
     except ValidationError:
         errors.append((column, _("Not an email address.")))
+        return False
+    return True
 
 
 def _find_existing(person, lookups, errors):

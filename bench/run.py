@@ -15,6 +15,7 @@ explains the targets and the figures.
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import os
 import platform
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -112,7 +113,7 @@ def prepare(database_url, args):
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_curriculum", stdout=open(os.devnull, "w"))
+    call_command("load_curriculum", stdout=io.StringIO())
     trainees, seeded = seed(args.trainees)
     picked = trainees[:: max(1, len(trainees) // (args.concurrency * args.rotate))]
     picked = log_in(picked[: args.concurrency * args.rotate])
@@ -162,7 +163,7 @@ def gunicorn(database_url, workers, log_path):
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
         "--worker-class", "sync", "--workers", str(workers),
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5",
     ]
     with open(log_path, "ab") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
@@ -176,6 +177,28 @@ def gunicorn(database_url, workers, log_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def connections_held(group, database_url):
+    """How many database connections gunicorn's workers hold once the load is over: one per
+    worker when connections persist (CONN_MAX_AGE), none when each request closes its own."""
+    if database_url.startswith("sqlite"):
+        path = "/" + urlsplit(database_url).path.lstrip("/")  # sqlite:////tmp/… has two
+        held = 0
+        for process in Path("/proc").iterdir():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int((process / "stat").read_text().rsplit(")", 1)[1].split()[2]) != group:
+                    continue
+                held += any(os.readlink(fd) == path for fd in (process / "fd").iterdir())
+        return held
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+        ).fetchone()
+    return row[0]
 
 
 def wait_until_up(port, server, timeout=60):
@@ -314,45 +337,62 @@ def machine():
             "python": platform.python_version()}
 
 
-def report(args, facts, seeded, results, output):
+def report(args, facts, seeded, results):
+    """Print the table (and what may have spoiled it); save it. Exit status 1 on a missed
+    target or a failed request."""
     import django
     import wagtail
 
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%SZ")
     about = {**machine(), "django": django.get_version(), "wagtail": wagtail.__version__, **facts,
              "workers": args.workers, "concurrency": args.concurrency, "duration": args.duration,
-             "rounds": args.rounds,
-             "trainees": seeded.trainees, "progress_rows": seeded.progress_rows}
+             "rounds": args.rounds, "trainees": seeded.trainees, "progress_rows": seeded.progress_rows,
+             "command": command_line(), "finished": stamp}
     text = "\n".join([
-        f"# {args.db}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
+        f"# {args.db}, {stamp}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
         f"{facts['vendor']} {facts['version']}; gunicorn {args.workers} sync workers; "
         f"{args.concurrency} clients × {args.duration:g} s per endpoint ({args.rounds} rounds); "
-        f"{seeded.trainees} trainees, {seeded.progress_rows} progress rows",
-        "", table(results), "",
+        f"{seeded.trainees} trainees, {seeded.progress_rows} progress rows; database connections "
+        f"held by the workers after the load: {facts['connections_held']} "
+        f"(CONN_MAX_AGE {facts['conn_max_age']}{', SQLite journal ' + facts['journal_mode'] if 'journal_mode' in facts else ''})",
+        f"# {about['command']}", "", table(results), "",
     ])
-    print(text)
-    failed = [name for name in TARGETS if verdict(name, results).startswith("FAIL")]
-    errors = sum(r.errors for r in results.values())
     for name, r in results.items():
         if r.errors:
-            print(f"{name}: {r.errors} errors, first: {r.first_error}")
+            text += f"\n{name}: {r.errors} errors, first: {r.first_error}"
     busy = max(r.cpu["other"] for r in results.values())
     if busy > BUSY_WARNING:
-        print(f"Warning: other programs used up to {busy:.2f} cores during the run; "
-              "the figures understate this machine.")
-    (output / f"{args.db}.md").write_text(text, encoding="utf-8")
+        text += (f"\nWarning: other programs used up to {busy:.2f} cores during the run; "
+                 "the figures understate this machine.")
+    print(text)
     data = {name: {"rate": r.rate, "p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
                    "requests": r.requests, "errors": r.errors, "target": verdict(name, results),
                    "cpu_cores": r.cpu}
             for name, r in results.items()}
-    (output / f"{args.db}.json").write_text(json.dumps({"about": about, "results": data}, indent=2))
-    return 1 if failed or errors else 0
+    (args.output / f"{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    (args.output / f"{args.db}-{stamp}.json").write_text(json.dumps({"about": about, "results": data}, indent=2))
+    failed = any(verdict(name, results).startswith("FAIL") for name in TARGETS)
+    return 1 if failed or any(r.errors for r in results.values()) else 0
+
+
+def command_line():
+    """How this run was started, with any password in a database URL masked."""
+    python = Path(sys.executable)
+    python = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    masked = []
+    for word in [str(python), *sys.argv]:
+        parts = urlsplit(word)
+        if parts.password:
+            word = urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+        masked.append(word)
+    return " ".join(masked)
 
 
 def main(argv=None):
     args = parse_args(argv)
     args.output.mkdir(parents=True, exist_ok=True)
     log_path = args.output / f"{args.db}-gunicorn.log"
-    log_path.write_text(f"# {datetime.now().isoformat(timespec='seconds')}\n")
+    log_path.write_text(f"# {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")  # the last run's
     with fresh_database(args.db, args.database_url) as database_url:
         print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
         seeded, trainees, facts = prepare(database_url, args)
@@ -360,7 +400,8 @@ def main(argv=None):
         with gunicorn(database_url, args.workers, log_path) as (port, group):
             name = facts.get("database_name")
             results = asyncio.run(measure(port, group, name, endpoints(seeded, trainees, args.concurrency), args))
-        return report(args, facts, seeded, results, args.output)
+            facts["connections_held"] = connections_held(group, database_url)
+        return report(args, facts, seeded, results)
 
 
 if __name__ == "__main__":

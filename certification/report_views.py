@@ -221,7 +221,7 @@ class StateColumn(Column):
     def __init__(self, rule, labels):
         super().__init__(f"rule-{rule.id}", label=rule.title, accessor=lambda row: row.cells.get(rule.id))
         self.rule, self.labels = rule, labels
-        self.valid_until, self.due = _("Valid until"), _("Due")
+        self.valid_until, self.due = str(_("Valid until")), str(_("Due"))  # once, not per cell
 
     def render_cell_html(self, instance, parent_context):
         cell = instance.cells.get(self.rule.id)

@@ -13,6 +13,13 @@
     ? { saved: "Last saved", saving: "Saving…", failed: "Not saved — check your connection", up: "Time is up" }
     : { saved: "最近保存", saving: "正在保存…", failed: "未能保存，请检查网络", up: "时间到" };
 
+  // Times are shown on the reader's clock, 24-hour, however the page was first rendered.
+  function showSaved(iso) {
+    var time = new Date(iso).toLocaleTimeString(lang, { hour12: false });
+    savedLabel.textContent = words.saved + " " + time;
+  }
+  if (savedLabel.dataset.savedAt) showSaved(savedLabel.dataset.savedAt);
+
   function save(fieldset) {
     var data = new FormData();
     data.append("position", fieldset.dataset.position);
@@ -27,8 +34,7 @@
     }).then(function (response) {
       return response.json().then(function (body) {
         if (response.ok) {
-          var time = new Date(body.saved_at).toLocaleTimeString(lang);
-          savedLabel.textContent = words.saved + " " + time;
+          showSaved(body.saved_at);
           fieldset.classList.add("is-saved");
         } else if (response.status === 409) {
           window.location.reload();  // submitted elsewhere or time is up: the server decides
