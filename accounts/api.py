@@ -1,9 +1,12 @@
 """Writes to people and departments. Other apps and the admin change them only through these."""
 
+from collections import defaultdict
+
 from allauth.account.models import EmailAddress
 from allauth.utils import generate_unique_username
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -49,13 +52,40 @@ def import_people(file, fmt: str, *, dry_run: bool = False) -> ImportReport:
 @transaction.atomic
 def _write(plan):
     departments = _create_departments(plan.new_departments)
-    trainees = Group.objects.get(name=TRAINEES)
-    users = {}
     for person in plan.people:
         if person.department_names:
             person.department = departments[person.department_names]
-        users[person.email] = _save_person(person, trainees) if person.user is None or _changes(person) else person.user
+    users = _create_people([p for p in plan.people if p.user is None])
+    for person in plan.people:
+        if person.user is not None:
+            users[person.email] = _update_person(person) if _changes(person) else person.user
     _set_managers(plan.people, users)
+
+
+def _create_people(people):
+    """New users in bulk (an import may bring thousands): the email is the username, unless
+    an account already has it as username; an unusable password (they choose one through
+    "forgot password"), a verified address, the Trainees group, the profile."""
+    User = get_user_model()
+    taken = set(User.objects.filter(username__in=[p.email[:150] for p in people]).values_list("username", flat=True))
+    users = User.objects.bulk_create([
+        User(username=p.email[:150] if p.email[:150] not in taken else generate_unique_username([p.email, p.employee_id]),
+             email=p.email, display_name=p.display_name, password=make_password(None),
+             preferred_language=p.language or settings.LANGUAGE_CODE)
+        for p in people
+    ], batch_size=500)
+    trainees = Group.objects.get(name=TRAINEES)
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=u.pk, group_id=trainees.pk) for u in users], batch_size=500)
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users], batch_size=500)
+    profiles = EmployeeProfile.objects.bulk_create([
+        EmployeeProfile(user=u, employee_id=p.employee_id, department=p.department, hire_date=p.hire_date)
+        for p, u in zip(people, users)
+    ], batch_size=500)
+    for person, user, profile in zip(people, users, profiles):
+        person.user, person.profile = user, profile
+    return {u.email: u for u in users}
 
 
 def _create_departments(new_departments):
@@ -95,25 +125,15 @@ def _changes(person):
     return changes
 
 
-def _save_person(person, trainees):
-    User = get_user_model()
+def _update_person(person):
     user = person.user
-    if user is None:
-        local = person.email.split("@")[0]
-        user = User(username=generate_unique_username([local, person.display_name, person.employee_id]),
-                    email=person.email, display_name=person.display_name,
-                    preferred_language=person.language or settings.LANGUAGE_CODE)
-        user.set_unusable_password()  # they choose one through "forgot password"
-        user.save()
-        user.groups.add(trainees)
-    else:
-        old_email = user.email
-        for attr, value in _changes(person).items():
-            if attr in ("email", "display_name", "preferred_language"):
-                setattr(user, attr, value)
-        user.save()
-        if old_email.lower() != person.email:
-            EmailAddress.objects.filter(user=user, email__iexact=old_email).delete()
+    old_email = user.email
+    for attr, value in _changes(person).items():
+        if attr in ("email", "display_name", "preferred_language"):
+            setattr(user, attr, value)
+    user.save()
+    if old_email.lower() != person.email:
+        EmailAddress.objects.filter(user=user, email__iexact=old_email).delete()
     _verified_address(user, person.email)
     profile = person.profile or EmployeeProfile(user=user, employee_id=person.employee_id)
     profile.employee_id = person.employee_id
@@ -137,12 +157,18 @@ def _verified_address(user, email):
 
 
 def _set_managers(people, users):
+    """One update per manager, not per person."""
     User = get_user_model()
     wanted = {p.manager_email for p in people if p.manager_email} - set(users)
     existing = {
         u.email_lower: u for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=wanted)
     } if wanted else {}
+    reports = defaultdict(list)
     for person in people:
         if person.manager_email:
             manager = users.get(person.manager_email) or existing.get(person.manager_email)
-            EmployeeProfile.objects.filter(pk=person.profile.pk).update(manager=manager)
+            if person.profile.manager_id != manager.pk:
+                reports[manager.pk].append(person.profile.pk)
+    for manager_id, profile_ids in reports.items():
+        for start in range(0, len(profile_ids), 900):  # within every database's parameter limit
+            EmployeeProfile.objects.filter(pk__in=profile_ids[start:start + 900]).update(manager_id=manager_id)

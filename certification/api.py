@@ -89,7 +89,8 @@ def _issue_if_met(rule, attempt):
             Certificate.objects.filter(pk=current.pk).update(superseded_by=certificate)
     from .tasks import render_certificate_pdf_file, send_certificate_issued
 
-    transaction.on_commit(lambda: render_certificate_pdf_file.enqueue(certificate.pk))
+    if settings.CERTIFICATE_PDF_PRERENDER:
+        transaction.on_commit(lambda: render_certificate_pdf_file.enqueue(certificate.pk))
     transaction.on_commit(lambda: send_certificate_issued.enqueue(certificate.pk))
     return certificate
 

@@ -223,6 +223,8 @@ UNPREFIXED_PATHS = ["/verify/", "/credentials/"]
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
 
+# Render each certificate's PDF in the background when it is issued (else on first download).
+CERTIFICATE_PDF_PRERENDER = env_bool("CERTIFICATE_PDF_PRERENDER", True)
 CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Ops Academy 运营学院")
 # The Ed25519 key that signs Open Badges 3.0 credentials: PEM (PKCS#8) or base64 of the 32-byte
 # seed. Unset, a key derived from SECRET_KEY is used: fine for development and tests only.

@@ -1,13 +1,27 @@
-"""Demo accounts for `make run`: a trainee with some progress, an instructor and an HR user.
-Safe to run again: existing accounts are kept, progress is only ever added."""
+"""Demo data for `make run` (demo mode only). Safe to run again: what exists is kept.
+
+- trainee@demo.local: module 1 and 2 quizzes passed (two module certificates, one of them
+  expiring within 30 days), lessons under way in module 3;
+- instructor@demo.local and hr@demo.local;
+- a small organisation (运营中心 with three teams) whose people between them show every state
+  of the HR compliance matrix: current, expiring, expired, missing and overdue.
+"""
+
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
+from accounts.api import add_department
 from accounts.groups import HR, INSTRUCTORS, TRAINEES
+from accounts.models import Department, EmployeeProfile
+from certification.models import Certificate
 from courses import api
 from courses.models import CoursePage, LessonPage, ModulePage
 from quizzes import api as quiz_api
@@ -20,50 +34,106 @@ ACCOUNTS = [
     ("instructor@demo.local", "王老师 Wang Fang", INSTRUCTORS),
     ("hr@demo.local", "赵敏 Zhao Min (HR)", HR),
 ]
-TRAINEE_LESSONS_DONE = 6  # all of module 1 (its quiz passed) and part of module 2
+DEPARTMENTS = [("ops-center", "运营中心 Operations", None), ("user-ops-team", "用户运营组 User Ops", "ops-center"),
+               ("campaign-team", "活动运营组 Campaigns", "ops-center"), ("data-team", "数据分析组 Data", "ops-center")]
+# email, name, department, modules whose quiz they passed, what happens to their certificates
+PEOPLE = [
+    ("chen.jing@demo.local", "陈静 Chen Jing", "user-ops-team", 2, None),
+    ("liu.yang@demo.local", "刘洋 Liu Yang", "user-ops-team", 1, "expiring"),
+    ("zhou.lei@demo.local", "周磊 Zhou Lei", "user-ops-team", 0, None),
+    ("sun.li@demo.local", "孙丽 Sun Li", "campaign-team", 2, "expired"),
+    ("wu.hao@demo.local", "吴昊 Wu Hao", "campaign-team", 1, None),
+    ("zheng.mei@demo.local", "郑美 Zheng Mei", "campaign-team", 0, None),
+    ("he.xin@demo.local", "何欣 He Xin", "data-team", 1, "revoked"),
+    ("ma.tao@demo.local", "马涛 Ma Tao", "data-team", 0, None),
+]
+OVERDUE_TEAM = "data-team"  # assigned with a due date already past
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (demo mode only)."
+    help = "Create the demo accounts, progress, certificates and organisation (demo mode only)."
 
     def handle(self, *args, **options):
         if not settings.DEMO_MODE:
-            raise CommandError("Demo accounts are only created in demo mode (DEMO_MODE=1).")
-        User = get_user_model()
-        for email, name, group in ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                email=email, defaults={"username": email.split("@")[0], "display_name": name}
-            )
-            if created:
-                user.set_password(PASSWORD)
-                user.save()
-            user.groups.add(Group.objects.get(name=group))
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
-        self._give_trainee_progress(User.objects.get(email=ACCOUNTS[0][0]))
+            raise CommandError("Demo data is only created in demo mode (DEMO_MODE=1).")
+        course = CoursePage.objects.live().filter(locale__language_code=settings.LANGUAGE_CODE).first()
+        if course is None:
+            raise CommandError("Load the curriculum first: python manage.py load_curriculum")
+        # Mail goes nowhere and PDFs render on first download: seeding stays quick and quiet.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                               CERTIFICATE_PDF_PRERENDER=False), transaction.atomic():
+            users = {email: self._account(email, name, group) for email, name, group in ACCOUNTS}
+            self._trainee(users["trainee@demo.local"], course)
+            self._organisation(course, hr=users["hr@demo.local"])
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
         for email, _name, group in ACCOUNTS:
             self.stdout.write(f"  {email:<24} {group}")
 
-    def _give_trainee_progress(self, trainee):
-        course = CoursePage.objects.live().filter(locale__language_code=settings.LANGUAGE_CODE).first()
-        if course is None:
-            raise CommandError("Load the curriculum first: python manage.py load_curriculum")
-        api.enrol_learner(trainee, course)
-        first, second = ModulePage.objects.child_of(course).live()[:2]
-        lessons = list(LessonPage.objects.child_of(first).live()) + list(LessonPage.objects.child_of(second).live())
-        for lesson in lessons[:TRAINEE_LESSONS_DONE]:
-            if lesson.path.startswith(second.path):
-                self._pass_quiz(trainee, first)
-            api.complete_lesson(trainee, lesson)
+    def _account(self, email, name, group):
+        user, created = get_user_model().objects.get_or_create(
+            email=email, defaults={"username": email.split("@")[0], "display_name": name}
+        )
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        return user
 
-    def _pass_quiz(self, trainee, module):
-        """Take the module's quiz with the right answers, once."""
+    def _trainee(self, trainee, course):
+        api.enrol_learner(trainee, course)
+        modules = list(ModulePage.objects.child_of(course).live())
+        for module in modules[:2]:
+            self._finish_module(trainee, module)
+        for lesson in list(LessonPage.objects.child_of(modules[2]).live())[:2]:
+            api.complete_lesson(trainee, lesson)
+        first = Certificate.objects.filter(user=trainee, is_current=True, rule__exam__path__startswith=modules[0].path)
+        first.update(valid_until=timezone.now() + timedelta(days=21))  # expiring soon
+
+    def _finish_module(self, user, module):
+        for lesson in LessonPage.objects.child_of(module).live():
+            api.complete_lesson(user, lesson)
         quiz = QuizPage.objects.child_of(module).live().first()
-        if quiz is None or Attempt.objects.filter(user=trainee, quiz_key=quiz.translation_key, passed=True).exists():
+        if quiz is None or Attempt.objects.filter(user=user, quiz_key=quiz.translation_key, passed=True).exists():
             return
-        attempt = quiz_api.start_attempt(trainee, quiz)
+        attempt = quiz_api.start_attempt(user, quiz)
         for question in AttemptQuestion.objects.filter(attempt=attempt):
-            quiz_api.save_answer(trainee, attempt.pk, question.position, right_answer(question.spec))
-        quiz_api.submit_attempt(trainee, attempt.pk)
+            quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
+        quiz_api.submit_attempt(user, attempt.pk)
+
+    def _organisation(self, course, *, hr):
+        if Department.objects.filter(code="ops-center").exists():
+            return
+        departments = {}
+        for code, name, parent in DEPARTMENTS:
+            departments[code] = add_department(name, code=code, parent=departments.get(parent))
+        departments = {d.code: d for d in Department.objects.all()}  # paths may have moved
+        modules = list(ModulePage.objects.child_of(course).live())
+        for index, (email, name, team, passed, fate) in enumerate(PEOPLE, start=1):
+            person = self._account(email, name, TRAINEES)
+            EmployeeProfile.objects.get_or_create(user=person, defaults={
+                "employee_id": f"E{1000 + index}", "department": departments[team], "manager": hr,
+                "hire_date": timezone.localdate() - timedelta(days=90 * index),
+            })
+            api.enrol_learner(person, course)
+            for module in modules[:passed]:
+                self._finish_module(person, module)
+            self._apply_fate(person, fate)
+        today = timezone.localdate()
+        api.assign_course(course, department=departments["ops-center"], due_date=today + timedelta(days=45), by=hr)
+        api.assign_course(course, department=departments[OVERDUE_TEAM], due_date=today - timedelta(days=10), by=hr)
+
+    def _apply_fate(self, person, fate):
+        certificates = Certificate.objects.filter(user=person, is_current=True).order_by("issued_at")
+        first = certificates.first()
+        if first is None or fate is None:
+            return
+        now = timezone.now()
+        if fate == "expiring":
+            certificates.filter(pk=first.pk).update(valid_until=now + timedelta(days=12))
+        elif fate == "expired":
+            certificates.filter(pk=first.pk).update(issued_at=now - timedelta(days=760), valid_until=now - timedelta(days=30))
+        elif fate == "revoked":
+            certificates.filter(pk=first.pk).update(
+                revoked_at=now - timedelta(days=3), revocation_reason="演示：考试违规 (demo: exam misconduct)"
+            )
