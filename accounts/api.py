@@ -55,10 +55,10 @@ def _write(plan):
     for person in plan.people:
         if person.department_names:
             person.department = departments[person.department_names]
+    existing = [p for p in plan.people if p.user is not None]
     users = _create_people([p for p in plan.people if p.user is None])
-    for person in plan.people:
-        if person.user is not None:
-            users[person.email] = _update_person(person) if _changes(person) else person.user
+    for person in existing:
+        users[person.email] = _update_person(person) if _changes(person) else person.user
     _set_managers(plan.people, users)
 
 

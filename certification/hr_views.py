@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
@@ -91,11 +92,15 @@ class AssignForm(forms.Form):
     due_date = forms.DateField(label=gettext_lazy("Due date"), widget=AdminDateInput)
 
     def __init__(self, *args, **kwargs):
+        """Each course once: its page in the admin's language if it has one (assignments are
+        by translation key, so any language's page assigns the same course)."""
         super().__init__(*args, **kwargs)
-        from wagtail.models import Locale
-
-        self.fields["course"].queryset = CoursePage.objects.live().filter(
-            locale=Locale.get_active()).order_by("path")
+        language, chosen = get_language(), {}
+        for pk, key, code in CoursePage.objects.live().order_by("path").values_list(
+                "pk", "translation_key", "locale__language_code"):
+            if key not in chosen or code == language:
+                chosen[key] = pk
+        self.fields["course"].queryset = CoursePage.objects.filter(pk__in=chosen.values()).order_by("title")
 
     def clean(self):
         data = super().clean()

@@ -2,25 +2,16 @@
 certificates, the people list and each person's transcript.
 
 Each is a Wagtail `ReportView` (filters, pagination, "Download CSV/XLSX"), reading through
-`certification.reports`. Wagtail's own export reads the whole queryset into memory, writes CSV
-cells as they are (a name like ``=HYPERLINK(…)`` would run as a formula) and builds the XLSX in
-a BytesIO; `SafeStreamingExportMixin` streams CSV from chunked queries, spools the XLSX through
-a temporary file and escapes formula-like text in both. Only people with
-`certification.view_hr_reports` (the HR group, superusers) get in; the admin's own guard turns
-away everyone without admin access before that.
+`certification.reports`, exporting through `certification.exports` (streamed, formula-safe).
+Only people with `certification.view_hr_reports` (the HR group, superusers) get in; the admin's
+own guard turns away everyone without admin access before that.
 """
-
-import csv
-import io
-from datetime import date
-from decimal import Decimal
-from tempfile import SpooledTemporaryFile
 
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -38,104 +29,9 @@ from wagtail.admin.views.reports import ReportView
 from accounts.models import Department
 
 from . import reports
+from .exports import SafeStreamingExportMixin
 
 VIEW_PERMISSION = "certification.view_hr_reports"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_SPOOL_BYTES = 8 * 1024 * 1024
-CSV_PIECE_ROWS = 1000
-
-
-def escape_formula(value):
-    """Text a spreadsheet would run as a formula gets a leading quote (OWASP "CSV injection")."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
-
-
-def csv_cell(value):
-    """A CSV cell: numbers and dates as they are, None empty, any text escaped. (Wagtail's
-    per-cell preprocessing costs three times the rest of a large export.)"""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-    if isinstance(value, (bool, int, float, Decimal, date)):
-        return value
-    if isinstance(value, (list, tuple)):
-        value = ", ".join(str(item) for item in value)
-    return escape_formula(str(value))
-
-
-class SafeStreamingExportMixin:
-    """Exports that stream and cannot inject formulas (see the module docstring).
-
-    Headings are the fixed English field names, as in every CSV we write, so that scripts and
-    spreadsheets keep working in either admin language."""
-
-    export_chunk_size = reports.EXPORT_CHUNK
-
-    def get(self, request, *args, **kwargs):
-        if self.is_export:  # skip the page: no paginator, no count, no table
-            return self.as_spreadsheet(self.get_export_queryset(), request.GET.get("export"))
-        return super().get(request, *args, **kwargs)
-
-    def get_export_queryset(self):
-        return self.get_filtered_queryset()
-
-    def export_rows(self, queryset):
-        items = queryset.iterator(chunk_size=self.export_chunk_size) if isinstance(queryset, QuerySet) else queryset
-        for item in items:
-            yield self.to_row_dict(item)
-
-    def get_heading(self, queryset, field):
-        return field
-
-    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
-        for cell in super().generate_xlsx_row(worksheet, row_dict, date_format):
-            if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.quotePrefix = True  # Excel's own "text, not a formula" mark
-            yield cell
-
-    def stream_csv(self, queryset):
-        """The CSV in pieces of `CSV_PIECE_ROWS` rows (one write per row to the server would
-        cost more than the rows themselves)."""
-        fields = self.list_export
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with the BOM
-        writer = csv.writer(buffer)
-        writer.writerow([self.get_heading(queryset, field) for field in fields])
-        for count, row in enumerate(self.export_rows(queryset), 1):
-            writer.writerow([csv_cell(row[field]) for field in fields])
-            if count % CSV_PIECE_ROWS == 0:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode()
-
-    def write_xlsx(self, queryset, output):
-        from openpyxl import Workbook
-        from wagtail.admin.views.mixins import ExcelDateFormatter
-
-        workbook = Workbook(write_only=True, iso_dates=True)  # rows go to a temporary file
-        worksheet = workbook.create_sheet(title="Sheet1")
-        worksheet.append([self.get_heading(queryset, field) for field in self.list_export])
-        date_format = ExcelDateFormatter().get()
-        for row in self.export_rows(queryset):
-            worksheet.append(self.generate_xlsx_row(worksheet, row, date_format=date_format))
-        workbook.save(output)
-
-    def write_xlsx_response(self, queryset):
-        output = SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
-        self.write_xlsx(queryset, output)
-        output.seek(0)
-        return FileResponse(output, as_attachment=True, content_type=XLSX_TYPE, filename=f"{self.get_filename()}.xlsx")
-
-    def write_csv_response(self, queryset):
-        response = StreamingHttpResponse(self.stream_csv(queryset), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.get_filename()}.csv"'
-        return response
-
-    def get_filename(self):
-        return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
 
 
 # Filters ----------------------------------------------------------------------------------------
@@ -219,7 +115,8 @@ class StateColumn(Column):
     each: a page has hundreds, and a template per cell cost most of the page's time."""
 
     def __init__(self, rule, labels):
-        super().__init__(f"rule-{rule.id}", label=rule.title, accessor=lambda row: row.cells.get(rule.id))
+        super().__init__(f"rule-{rule.id}", label=rule.title, accessor=lambda row: row.cells.get(rule.id),
+                         classname="hr-rule")
         self.rule, self.labels = rule, labels
         self.valid_until, self.due = str(_("Valid until")), str(_("Due"))  # once, not per cell
 
@@ -243,7 +140,7 @@ class ComplianceMatrixView(HRReportView):
     index_url_name = "hr_reports:matrix"
     index_results_url_name = "hr_reports:matrix_results"
     results_template_name = "certification/reports/matrix_results.html"
-    table_classname = "hr-matrix"
+    table_classname = "listing hr-matrix"
     paginate_by = 50
     list_export = reports.MATRIX_EXPORT_FIELDS
     export_filename = "compliance-matrix"
@@ -257,7 +154,8 @@ class ComplianceMatrixView(HRReportView):
         return self.requirements.rules_in_scope(self.department)
 
     def get_queryset(self):
-        return reports.people(self.department)
+        """Only people of whom something is required: the people list shows everyone."""
+        return reports.people(self.department).filter(self.requirements.required_filter())
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, people, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -290,6 +188,32 @@ class PercentColumn(Column):
         return "—" if value is None else f"{value}%"
 
 
+CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
+
+
+def summary_chart(rows):
+    """Geometry of a horizontal bar chart, two bars per department (completion %, certified
+    %), for the template to draw as SVG."""
+    width, row_height, label, top = CHART["width"], CHART["row"], CHART["label"], CHART["top"]
+    plot = width - label - 48
+    bars = []
+    for index, figures in enumerate(rows):
+        y = top + index * row_height
+        bars.append({
+            "label": figures.department.name, "label_x": 4 + 14 * (figures.department.depth - 1),
+            "label_y": y + row_height / 2 + 4, "y": y + 4, "top_level": figures.department.depth == 1,
+            "completion": figures.completion_percent, "certified": figures.certified_percent,
+            "completion_width": round(plot * (figures.completion_percent or 0) / 100, 1),
+            "certified_width": round(plot * (figures.certified_percent or 0) / 100, 1),
+            "certified_y": y + 4 + (row_height - 8) / 2,
+            "bar_height": (row_height - 8) / 2 - 1,
+        })
+    height = top + len(rows) * row_height + CHART["bottom"]
+    ticks = [{"x": round(label + plot * t / 100, 1), "value": t} for t in (0, 25, 50, 75, 100)]
+    return {**CHART, "height": height, "plot": plot, "bars": bars, "ticks": ticks, "axis_y": height - CHART["bottom"],
+            "text_y": height - 8, "value_x": label + plot + 6}
+
+
 class DepartmentSummaryView(HRReportView):
     page_title = _("Department summary")
     index_url_name = "hr_reports:summary"
@@ -320,7 +244,7 @@ class DepartmentSummaryView(HRReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["chart"] = reports.summary_chart(context["object_list"])
+        context["chart"] = summary_chart(context["object_list"])
         return context
 
 
@@ -359,8 +283,9 @@ class ExpiringCertificatesView(HRReportView):
             Column("employee_id", label=_("Employee id"), accessor="user.employee.employee_id"),
             Column("department", label=_("Department"), accessor="user.employee.department.name"),
             Column("certificate", label=_("Certificate"), accessor=lambda c: c.rule.localized_title()),
-            Column("code", label=_("Code")),
-            Column("valid_until", label=_("Valid until"), accessor=lambda c: timezone.localtime(c.valid_until).date()),
+            Column("code", label=_("Code"), classname="hr-nowrap"),
+            Column("valid_until", label=_("Valid until"), classname="hr-nowrap",
+                   accessor=lambda c: f"{timezone.localtime(c.valid_until):%Y-%m-%d}"),
             Column("days_left", label=_("Days left"), accessor=self._days_left),
             *([RevokeColumn("revoke", label="")] if self.request.user.has_perm("certification.revoke_certificate") else []),
         ]

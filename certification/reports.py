@@ -32,8 +32,6 @@ from quizzes.models import Attempt
 
 from .models import EXPIRING_DAYS, Certificate, CertificateRule
 
-EXPORT_CHUNK = 2000
-
 
 class CellState:
     CURRENT = "current"
@@ -46,7 +44,6 @@ class CellState:
         CURRENT: _("Current"), EXPIRING: _("Expiring"), EXPIRED: _("Expired"),
         MISSING: _("Missing"), OVERDUE: _("Overdue"),
     }
-    held = (CURRENT, EXPIRING)
 
 
 EXPIRING = timedelta(days=EXPIRING_DAYS)
@@ -127,6 +124,15 @@ class Requirements:
             for key, due in self.courses_of(user_id, department_path).items()
             for rule in self.rules_by_course.get(key, ())
         ]
+
+    def required_filter(self):
+        """A filter on users: those of whom at least one certificate is required."""
+        with_rules = set(self.rules_by_course)
+        required = Q(Exists(Assignment.objects.filter(user=OuterRef("pk"), course_key__in=with_rules)))
+        for path, courses in self.by_department.items():
+            if with_rules & set(courses):
+                required |= Q(employee__department__path__startswith=path)
+        return required
 
     def rules_in_scope(self, department=None):
         """The rules required of anyone in `department`'s subtree (everyone without), by slug."""
@@ -215,7 +221,7 @@ def _chunks(iterable, size):
         yield chunk
 
 
-def matrix_export_rows(person_queryset, requirements, rules, *, now=None, chunk_size=EXPORT_CHUNK):
+def matrix_export_rows(person_queryset, requirements, rules, *, chunk_size, now=None):
     """One dict per person and required certificate (long format, for pivot tables), streamed:
     people are read `chunk_size` at a time, each chunk's certificates in one query."""
     now = now or timezone.now()
@@ -296,7 +302,7 @@ def completed_courses(user_filter, lessons):
 
 def department_summary(department=None, *, now=None):
     """[DepartmentFigures] for `department` and every department under it (all without), in
-    tree order; each counts its sub-departments too. Six queries."""
+    tree order; each counts its sub-departments too. Eight queries, whatever the number of people."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     scope_path = department.path if department is not None else ""
@@ -313,21 +319,16 @@ def department_summary(department=None, *, now=None):
         ).values_list("user_id", "department__path")
     )
     done = completed_courses(Q(user__employee__isnull=False) & scope, course_lessons(requirements))
-    held = {
-        (u, r): (valid_until, revoked_at)
-        for u, r, valid_until, revoked_at in Certificate.objects.filter(
-            Q(user__employee__isnull=False) & scope, is_current=True, rule_id__in=list(requirements.rules)
-        ).values_list("user_id", "rule_id", "valid_until", "revoked_at")
-    }
+    in_force = set(  # current or expiring: only the pairs, no dates to convert
+        Certificate.objects.active_at(now).filter(Q(user__employee__isnull=False) & scope, rule_id__in=list(requirements.rules))
+        .values_list("user_id", "rule_id")
+    )
     for user_id, path in employees:
         courses = requirements.courses_of(user_id, path)
         completed = sum(1 for key in courses if (user_id, str(key)) in done)
         overdue = sum(1 for key, due in courses.items() if due < today and (user_id, str(key)) not in done)
         rules = [(rule, due) for key, due in courses.items() for rule in requirements.rules_by_course.get(key, ())]
-        certified = sum(
-            1 for rule, due in rules
-            if cell_state(*held.get((user_id, rule.id), (None, None)), due, now, today) in CellState.held
-        )
+        certified = sum(1 for rule, _due in rules if (user_id, rule.id) in in_force)
         for prefix in _prefixes(path, Department.steplen):
             target = figures.get(prefix)
             if target is not None:
@@ -338,32 +339,6 @@ def department_summary(department=None, *, now=None):
                 target.required += len(rules)
                 target.certified += certified
     return list(figures.values())
-
-
-CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
-
-
-def summary_chart(rows):
-    """Geometry of a horizontal bar chart, two bars per department (completion %, certified
-    %), for the template to draw as SVG."""
-    width, row_height, label, top = CHART["width"], CHART["row"], CHART["label"], CHART["top"]
-    plot = width - label - 48
-    bars = []
-    for index, figures in enumerate(rows):
-        y = top + index * row_height
-        indent = "\u2003" * (figures.department.depth - 1)
-        bars.append({
-            "label": f"{indent}{figures.department.name}", "label_y": y + row_height / 2 + 4, "y": y + 4,
-            "completion": figures.completion_percent, "certified": figures.certified_percent,
-            "completion_width": round(plot * (figures.completion_percent or 0) / 100, 1),
-            "certified_width": round(plot * (figures.certified_percent or 0) / 100, 1),
-            "certified_y": y + 4 + (row_height - 8) / 2,
-            "bar_height": (row_height - 8) / 2 - 1,
-        })
-    height = top + len(rows) * row_height + CHART["bottom"]
-    ticks = [{"x": round(label + plot * t / 100, 1), "value": t} for t in (0, 25, 50, 75, 100)]
-    return {**CHART, "height": height, "plot": plot, "bars": bars, "ticks": ticks, "axis_y": height - CHART["bottom"],
-            "text_y": height - 8, "value_x": label + plot + 6}
 
 
 # Expiring certificates --------------------------------------------------------------------------
@@ -448,5 +423,5 @@ def transcript_export_rows(person, data):
 
 __all__ = [
     "CellState", "Requirements", "people", "matrix_rows", "matrix_export_rows",
-    "department_summary", "summary_chart", "expiring_certificates", "transcript", "transcript_export_rows",
+    "department_summary", "expiring_certificates", "transcript", "transcript_export_rows",
 ]

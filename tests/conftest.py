@@ -127,6 +127,11 @@ def make_user(email, group=TRAINEES, **extra):
     )
     user.groups.add(Group.objects.get(name=group))
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    # Test users read the Wagtail admin in English (the site's default is Chinese), so that
+    # admin tests can assert its messages; learner pages follow their URL's language.
+    from wagtail.users.models import UserProfile
+
+    UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": "en"})
     return user
 
 

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
 
 from accounts.api import add_department
 from accounts.groups import HR, INSTRUCTORS
@@ -60,9 +61,21 @@ def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "x-Long-passw0rd")
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the site's default language is zh-hans)."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def hr(db):
-    return make_user("hr@example.com", HR, display_name="HR Person")
+    """An HR user whose admin speaks English."""
+    user = make_user("hr@example.com", HR, display_name="HR Person")
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
 
 
 @pytest.fixture

@@ -179,3 +179,14 @@ def test_departments_created_in_any_order_form_the_right_tree(db):
     assert Department.objects.get(name="Growth Team").code == "growth-team"
     assert Department.objects.get(name="运营部").code.startswith("dept-")
     assert Department.find_problems() == ([], [], [], [], [])
+
+
+@pytest.mark.parametrize("n", [2, 40])
+def test_import_queries_do_not_grow_with_rows(db, departments, n, django_assert_num_queries):
+    """New people are written in bulk: the same queries for 2 people as for 40."""
+    rows = [[f"E{i}", f"p{i}@example.com", f"名{i}", "", "ops-users", "p0@example.com" if i else "", "", ""] for i in range(n)]
+    # lookups: profiles, users, addresses, departments; then: savepoint, taken usernames,
+    # users, Trainees group, memberships, addresses, profiles, managers, release.
+    with django_assert_num_queries(13):
+        report = import_people(csv_file(rows), "csv")
+    assert len(report.created) == n and EmployeeProfile.objects.filter(manager__email="p0@example.com").count() == n - 1

@@ -88,7 +88,7 @@ def test_only_hr_and_superusers_see_the_hr_menu(client, world):
     for role, shown in (("instructor", False), ("hr", True), ("superuser", True)):
         client.force_login(world["roles"][role])
         html = client.get("/admin/").content.decode()
-        assert ("HR reports" in html) is shown, role
+        assert ("hr-reports" in html and "/admin/hr/" in html) is shown, role  # the submenu's name, its links
 
 
 def test_revocation_needs_a_reason_and_lands_in_the_audit_log(client, world):

