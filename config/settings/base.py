@@ -217,7 +217,7 @@ COURSE_OUTLINE_CACHE_SECONDS = int(os.environ.get("COURSE_OUTLINE_CACHE_SECONDS"
 CURRICULUM_DIR = BASE_DIR / "content" / "curriculum"
 
 # Paths served outside the /zh-hans/ or /en/ prefix whose 404s must not redirect into one.
-UNPREFIXED_PATHS = ["/verify/", "/credentials/"]
+UNPREFIXED_PATHS = ["/verify/", "/credentials/", "/admin/"]
 
 # Background work (mail, PDFs, reminder sweeps): run at once unless a worker is configured.
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
