@@ -16,6 +16,7 @@ PAGES = [
     ("module", "/zh-hans/internet-operations/user-ops/"),
     ("lesson", "/zh-hans/internet-operations/user-ops/aarrr-funnel-buying-behaviour/"),
     ("dashboard", "/zh-hans/my-learning/"),
+    ("certificates", "/zh-hans/my-certificates/"),
     ("lesson-en", "/en/internet-operations/data-driven-ops/core-metrics/"),
 ]
 WIDTHS = {"desktop": (1280, 860), "phone": (390, 844)}
@@ -39,6 +40,9 @@ def main():
             for name, path in PAGES:
                 page.goto(BASE + path)
                 page.screenshot(path=OUT / f"{name}-{label}.png", full_page=False)
+            page.goto(BASE + "/zh-hans/my-certificates/")
+            page.goto(BASE + page.locator("a[href^='/verify/']").first.get_attribute("href"))
+            page.screenshot(path=OUT / f"verify-{label}.png", full_page=False)
             context.close()
         browser.close()
 
