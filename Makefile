@@ -38,7 +38,7 @@ run: messages
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: messages browser-packages
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # The load benchmark (bench/run.py, docs/performance.md): SQLite, then PostgreSQL — the one in
 # DATABASE_URL, else a local one started on 127.0.0.1 (needs root). Options: BENCH_ARGS=...
@@ -47,4 +47,13 @@ bench: messages
 	$(PY) bench/run.py --db sqlite $(BENCH_ARGS); sqlite=$$?; \
 	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
 	$(PY) bench/run.py --db postgres --database-url "$$url" $(BENCH_ARGS); postgres=$$?; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
+
+# Quiz and HR load (bench/quiz.py, bench/hr.py; docs/performance.md "Quiz load", "HR load"):
+# SQLite, then PostgreSQL as for `make bench`. Options: BENCH_ARGS=...
+.PHONY: bench-quiz bench-hr
+bench-quiz bench-hr: bench-%: messages
+	$(PY) bench/$*.py --db sqlite $(BENCH_ARGS); sqlite=$$?; \
+	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
+	$(PY) bench/$*.py --db postgres --database-url "$$url" $(BENCH_ARGS); postgres=$$?; \
 	test $$sqlite -eq 0 && test $$postgres -eq 0

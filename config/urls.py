@@ -29,6 +29,8 @@ urlpatterns += i18n_patterns(
 
 if settings.BENCH_ANCHORS:  # the load benchmark's baseline, never on in production
     urlpatterns.insert(0, path("_bench/trivial/", content_views.trivial))
+if "bench.minimal" in settings.INSTALLED_APPS:  # config.settings.bench only: bench/quiz.py's write anchor
+    urlpatterns.insert(0, path("_bench/", include("bench.minimal.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,0 +1,356 @@
+"""Quiz load: concurrent trainees start a 20-question quiz, save 20 answers and submit, against
+gunicorn on loopback, beside a bare one-row-insert POST view measured in the same run.
+
+    .venv/bin/python bench/quiz.py --db sqlite
+    .venv/bin/python bench/quiz.py --db postgres --database-url postgres://…/opsacademy
+
+A fresh database (bench/run.py's helpers) gets the curriculum, the seeded trainees (enrolled in
+the zh-hans course; bench/seed.py), sessions created directly, and a bench quiz under the course
+(no module lock) whose draws take 20 questions from the final exam's banks. `--concurrency`
+clients (one trainee at a time each) then run the phases one after another, so that each has its
+own rate and latencies: the bare insert view (`/_bench/insert/`, bench/minimal), every trainee's
+start, every trainee's 20 saves (JSON, a right answer from `quizzes.grading.right_answer`), every
+trainee's submit, the bare insert view again. Finally the database is checked: answers stored
+equal the 2xx save acknowledgements, and every attempt is finished exactly once.
+
+Targets (docs/performance.md, "Quiz load"): save and submit reach ≥ 0.5 × the bare view's
+requests/s with p99 < 150 ms; no lost answers. Exit status 1 on a missed target.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import string
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import Identity, Result  # noqa: E402
+from bench.run import (  # noqa: E402
+    SETTINGS, CpuSample, command_line, database_facts, fresh_database, gunicorn, machine,
+)
+
+TIMEOUT = 10.0
+LOCATION = re.compile(rb"^location:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+ATTEMPT = re.compile(r"/quizzes/attempts/(\d+)/")
+BARE, START, SAVE, SUBMIT = "bare insert view", "start", "save answer", "submit"
+TARGETS = {SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's requests/s, p99 ms
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--trainees", type=int, default=320, help="each starts, saves and submits once")
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--bare-seconds", type=float, default=4.0, help="per bare-view slice (two slices)")
+    parser.add_argument("--bare-max", type=int, default=20_000, help="request cap per bare-view slice")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    return parser.parse_args(argv)
+
+
+# -- the data ---------------------------------------------------------------------------------
+
+
+def prepare(database_url, args):
+    """Migrate, load the curriculum, seed trainees and the bench quiz; return (quiz id, trainees, facts)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from bench.seed import log_in, seed_trainees
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_curriculum", stdout=io.StringIO())
+    trainees, _rows = seed_trainees(args.trainees)
+    trainees = log_in(trainees)
+    quiz_id, banks = create_quiz(args.questions)
+    facts = database_facts(connection)
+    facts["banks"] = banks
+    if connection.vendor == "postgresql":
+        connection.cursor().execute("VACUUM ANALYZE")
+    connections.close_all()
+    facts["prepare_seconds"] = round(time.perf_counter() - started, 1)
+    return quiz_id, trainees, facts
+
+
+def create_quiz(questions):
+    """A quiz under the zh-hans course (so no module lock) drawing `questions` questions from the
+    final exam's banks, spread as evenly as they allow."""
+    from django.conf import settings
+
+    from courses.models import CoursePage
+    from quizzes.models import Question, QuizDraw, QuizPage
+
+    course = CoursePage.objects.live().get(locale__language_code=settings.LANGUAGE_CODE)
+    final = QuizPage.objects.live().child_of(course).first()
+    banks = [d.bank for d in final.draws.all().select_related("bank")]
+    sizes = {b.pk: Question.objects.filter(bank=b, locale_id=final.locale_id, live=True).count() for b in banks}
+    counts = {b.pk: 0 for b in banks}
+    left = questions
+    while left:
+        room = [b for b in banks if counts[b.pk] < sizes[b.pk]]
+        if not room:
+            sys.exit(f"the final exam's banks hold fewer than {questions} questions")
+        for bank in room[:left]:
+            counts[bank.pk] += 1
+            left -= 1
+    quiz = QuizPage(title="Bench quiz", slug="bench-quiz", pass_mark=60, max_attempts=0,
+                    draws=[QuizDraw(bank=b, count=counts[b.pk]) for b in banks if counts[b.pk]])
+    course.add_child(instance=quiz)
+    return quiz.pk, {b.title: counts[b.pk] for b in banks if counts[b.pk]}
+
+
+def right_answers(attempt_ids):
+    """{attempt id: [(position, response)…]}: a right answer to each frozen question."""
+    from quizzes.grading import right_answer
+    from quizzes.models import AttemptQuestion
+
+    answers = {}
+    for attempt_id, position, spec in AttemptQuestion.objects.filter(attempt_id__in=attempt_ids).order_by(
+        "attempt_id", "position"
+    ).values_list("attempt_id", "position", "spec"):
+        answers.setdefault(attempt_id, []).append((position, right_answer(spec)))
+    return answers
+
+
+def verify(attempt_ids, trainees, acknowledged, questions):
+    """What the database holds after the run, against what the clients were told."""
+    from django.db.models import Count
+
+    from quizzes.models import Attempt, AttemptQuestion, AttemptStatus
+
+    stored = AttemptQuestion.objects.filter(attempt_id__in=attempt_ids, response__isnull=False).count()
+    attempts = Attempt.objects.filter(user_id__in=[t.pk for t in trainees])
+    per_user = attempts.values("user_id").annotate(n=Count("id"))
+    finished = attempts.filter(status=AttemptStatus.FINISHED, finished_at__isnull=False, finished_by="submit",
+                               score__isnull=False).count()
+    return {
+        "answers_acknowledged": acknowledged,
+        "answers_stored": stored,
+        "answers_expected": len(attempt_ids) * questions,
+        "attempts": attempts.count(),
+        "attempts_finished_by_submit": finished,
+        "trainees_with_more_than_one_attempt": sum(1 for row in per_user if row["n"] != 1),
+        "answers_right": AttemptQuestion.objects.filter(attempt_id__in=attempt_ids, score__gt=0).count(),
+    }
+
+
+# -- the load ---------------------------------------------------------------------------------
+
+
+async def post(port, path, identity, body=b"", content_type="application/x-www-form-urlencoded"):
+    """POST `body` with the session and CSRF cookies and header; return (status, head, body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{identity.header()}"
+             f"X-CSRFToken: {identity.cookies['csrftoken']}\r\nContent-Type: {content_type}\r\n"
+             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        )
+        data = await reader.read()
+    finally:
+        writer.close()
+    head, _sep, rest = data.partition(b"\r\n\r\n")
+    return int(head[9:12]), head, rest
+
+
+async def timed(result, call, check):
+    """Run one request; record its latency if `check(status, head, body)` is true, else an
+    error. Returns what `check` returned (or None on an error)."""
+    started = time.perf_counter()
+    try:
+        status, head, body = await asyncio.wait_for(call(), TIMEOUT)
+        outcome = check(status, head, body)
+        problem = "" if outcome else f"HTTP {status}: {body[:200]!r}"
+    except (OSError, asyncio.TimeoutError, ValueError) as error:
+        outcome, problem = None, repr(error)
+    if outcome:
+        result.requests += 1
+        result.latencies.append(time.perf_counter() - started)
+    else:
+        result.errors += 1
+        result.first_error = result.first_error or problem
+    return outcome
+
+
+def location(head):
+    match = LOCATION.search(head)
+    return match.group(1).decode() if match else ""
+
+
+async def phase(name, concurrency, work, port_group):
+    """Run `work(client index, result)` in `concurrency` clients; time the whole phase."""
+    group, database_name = port_group
+    result = Result(name)
+    before = CpuSample.take(group, database_name)
+    started = time.perf_counter()
+    await asyncio.gather(*(work(i, result) for i in range(concurrency)))
+    part = Result(name, requests=result.requests, errors=result.errors, seconds=time.perf_counter() - started,
+                  latencies=result.latencies, first_error=result.first_error)
+    pooled = Result(name)
+    pooled.add(part, CpuSample.take(group, database_name) - before)
+    return pooled
+
+
+async def run_load(port, group, database_name, quiz_id, identities, args):
+    n = args.concurrency
+    where = (group, database_name)
+    mine = [list(range(len(identities)))[i::n] for i in range(n)]
+    prefix = "/zh-hans/quizzes"
+
+    async def bare(index, result):
+        stop_at, sent = time.perf_counter() + args.bare_seconds, 0
+        body = json.dumps({"position": 1, "response": "bare"}).encode()
+        while time.perf_counter() < stop_at and sent < args.bare_max // n:
+            identity = identities[mine[index][sent % len(mine[index])]]
+            sent += 1
+            await timed(result, lambda: post(port, "/_bench/insert/", identity, body, "application/json"),
+                        lambda s, h, b: s == 200 and b"saved_at" in b)
+
+    attempt_of = {}
+
+    async def start(index, result):
+        for t in mine[index]:
+            attempt = await timed(result, lambda: post(port, f"{prefix}/{quiz_id}/start/", identities[t]),
+                                  lambda s, h, b: s == 302 and ATTEMPT.search(location(h)))
+            if attempt:
+                attempt_of[t] = int(attempt.group(1))
+
+    acknowledged = [0]
+    answers = {}
+
+    async def save(index, result):
+        for t in mine[index]:
+            if t not in attempt_of:
+                continue
+            attempt_id = attempt_of[t]
+            for position, response in answers.get(attempt_id, []):
+                body = json.dumps({"position": position, "response": response}).encode()
+                ok = await timed(result, lambda: post(port, f"{prefix}/attempts/{attempt_id}/answer/", identities[t],
+                                                      body, "application/json"),
+                                 lambda s, h, b: 200 <= s < 300 and b"saved_at" in b)
+                acknowledged[0] += bool(ok)
+
+    async def submit(index, result):
+        for t in mine[index]:
+            if t in attempt_of:
+                attempt_id = attempt_of[t]
+                await timed(result, lambda: post(port, f"{prefix}/attempts/{attempt_id}/submit/", identities[t]),
+                            lambda s, h, b: s == 302 and f"/attempts/{attempt_id}/result/" in location(h))
+
+    # unmeasured warm-up of every worker: the bare view and the attempt page's imports
+    await phase("warm-up", n, lambda i, r: timed(r, lambda: post(port, "/_bench/insert/", identities[i], b"null",
+                                                                  "application/json"), lambda s, h, b: s == 200), where)
+    results = {}
+    results[BARE] = await phase(BARE, n, bare, where)
+    results[START] = await phase(START, n, start, where)
+    from asgiref.sync import sync_to_async
+
+    answers.update(await sync_to_async(right_answers)(list(attempt_of.values())))
+    results[SAVE] = await phase(SAVE, n, save, where)
+    results[SUBMIT] = await phase(SUBMIT, n, submit, where)
+    again = await phase(BARE, n, bare, where)
+    results[BARE].add(again, again.cpu)
+    return results, attempt_of, acknowledged[0]
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def verdict(name, results):
+    if name == BARE:
+        return "anchor"
+    if name not in TARGETS:
+        return "measured (no target)"
+    share, p99_limit = TARGETS[name]
+    ratio = results[name].rate / results[BARE].rate if results[BARE].rate else 0.0
+    passed = ratio >= share and results[name].percentile(99) < p99_limit and not results[name].errors
+    return f"{'PASS' if passed else 'FAIL'} {ratio:.2f}× bare (≥ {share}, p99 < {p99_limit} ms)"
+
+
+def report(args, facts, results, checks):
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%SZ")
+    about = machine()
+    lines = [
+        f"# quiz load, {args.db}, {stamp}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
+        f"{facts['vendor']} {facts['version']}; gunicorn {args.workers} sync workers; {args.concurrency} clients; "
+        f"{args.trainees} trainees × (start + {args.questions} saves + submit); draws {facts['banks']}",
+        f"# {command_line()}", "",
+        "| phase | requests | requests/s | p50 ms | p99 ms | errors | target | CPU cores: server / database / client / other |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for name, r in results.items():
+        cpu = " / ".join(f"{r.cpu.get(k, 0):.2f}" for k in ("server", "database", "client", "other"))
+        lines.append(f"| {name} | {r.requests} | {r.rate:,.0f} | {r.percentile(50):.1f} | {r.percentile(99):.1f} "
+                     f"| {r.errors} | {verdict(name, results)} | {cpu} |")
+    lost = checks["answers_acknowledged"] - checks["answers_stored"]
+    answers_ok = lost == 0 and checks["answers_stored"] == checks["answers_expected"]
+    attempts_ok = (checks["attempts"] == checks["attempts_finished_by_submit"] == args.trainees
+                   and checks["trainees_with_more_than_one_attempt"] == 0)
+    lines += [
+        "",
+        f"| check | value | target |", "|---|---|---|",
+        f"| answers stored / acknowledged (2xx) / expected | {checks['answers_stored']} / "
+        f"{checks['answers_acknowledged']} / {checks['answers_expected']} | "
+        f"{'PASS' if answers_ok else 'FAIL'} (lost: {lost}) |",
+        f"| attempts finished by submit (graded) / attempts / trainees | {checks['attempts_finished_by_submit']} / "
+        f"{checks['attempts']} / {args.trainees} | {'PASS' if attempts_ok else 'FAIL'} (each exactly once; "
+        f"trainees with ≠ 1 attempt: {checks['trainees_with_more_than_one_attempt']}) |",
+        f"| answers graded right | {checks['answers_right']} | (all answers sent were right answers) |",
+    ]
+    for name, r in results.items():
+        if r.errors:
+            lines.append(f"\n{name}: {r.errors} errors, first: {r.first_error}")
+    busy = max(r.cpu.get("other", 0) for r in results.values())
+    if busy > 0.2:
+        lines.append(f"\nWarning: other programs used up to {busy:.2f} cores during the run.")
+    text = "\n".join(lines)
+    print(text)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / f"quiz-{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    failed = any(verdict(n, results).startswith("FAIL") for n in TARGETS) or not (answers_ok and attempts_ok)
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+    log_path = args.output / f"quiz-{args.db}-gunicorn.log"
+    log_path.write_text(f"# {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+    with fresh_database(args.db, args.database_url) as database_url:
+        print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
+        quiz_id, trainees, facts = prepare(database_url, args)
+        print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
+        alphabet = string.ascii_letters + string.digits
+        identities = [Identity({"sessionid": t.session_key,
+                                "csrftoken": "".join(secrets.choice(alphabet) for _ in range(32))})
+                      for t in trainees]
+        with gunicorn(database_url, args.workers, log_path) as (port, group):
+            results, attempt_of, acknowledged = asyncio.run(
+                run_load(port, group, facts.get("database_name"), quiz_id, identities, args))
+        checks = verify(list(attempt_of.values()), trainees, acknowledged, args.questions)
+        from django.db import connections
+
+        connections.close_all()  # before the database is dropped
+        return report(args, facts, results, checks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
