@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -67,7 +68,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
     question_type = models.CharField(_("type"), max_length=20, choices=QuestionType.choices)
     stem = models.TextField(_("question"), help_text=_("Markdown."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown, shown after grading."))
-    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, default=Decimal("1"),
+    points = models.DecimalField(pgettext_lazy("score", "points"), max_digits=6, decimal_places=2, default=Decimal("1"),
                                  validators=[MinValueValidator(Decimal("0.01"))])
     difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     units = models.CharField(_("accepted units"), max_length=200, blank=True,
