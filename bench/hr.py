@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
-from bench.run import SETTINGS, command_line, database_facts, fresh_database, gunicorn, machine  # noqa: E402
+from bench.run import SETTINGS, CpuSample, command_line, database_facts, fresh_database, gunicorn, machine  # noqa: E402
 
 RULES = 7
 BATCH = 2000
@@ -207,7 +207,9 @@ def measure(port, group, hr, args):
 
     from tests.hr.test_export_budget import bare_loop
 
+    cpu_start = CpuSample.take(group, args.database_name)
     matrix, paths = asyncio.run(matrix_pages(port, hr.session_key, args.people, args))
+    cpu_matrix = CpuSample.take(group, args.database_name)
     before = workers_hwm(group)
     bare_times, export_times, rows = [], [], set()
     for _ in range(args.repeats):  # interleaved, so that a burst elsewhere hits both
@@ -219,12 +221,14 @@ def measure(port, group, hr, args):
         export_times.append(time.perf_counter() - started)
         rows.add((bare_rows, export_rows))
     connections.close_all()
+    cpu_end = CpuSample.take(group, args.database_name)
     after = workers_hwm(group)
     grew = {pid: mb for pid, mb in after.items() if mb > before.get(pid, 0) + 0.5}
     return {"matrix": matrix, "paths": paths, "bare": min(bare_times), "export": min(export_times),
             "bare_times": bare_times, "export_times": export_times, "rows": rows, "csv_mb": size / 2**20,
             "hwm_before": max(before.values(), default=0), "hwm_after": max(after.values(), default=0),
-            "hwm_export_workers": grew}
+            "hwm_export_workers": grew,
+            "cpu_matrix": cpu_matrix - cpu_start, "cpu_export": cpu_end - cpu_matrix}
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -263,6 +267,12 @@ def report(args, facts, m):
         f"bare loop times {[round(t, 2) for t in m['bare_times']]} s; export times "
         f"{[round(t, 2) for t in m['export_times']]} s",
     ]
+    for phase in ("matrix", "export"):
+        cpu = m[f"cpu_{phase}"]
+        lines.append(f"CPU cores during the {phase} phase: server {cpu['server']:.2f}, database {cpu['database']:.2f}, "
+                     f"client/bare loop {cpu['client']:.2f}, other programs {cpu['other']:.2f}")
+    if max(m["cpu_matrix"]["other"], m["cpu_export"]["other"]) > 0.2:
+        lines.append("Warning: other programs used CPU during the run; the figures understate this machine.")
     if matrix.errors:
         lines.append(f"matrix: {matrix.errors} errors, first: {matrix.first_error}")
     text = "\n".join(lines)
@@ -281,6 +291,7 @@ def main(argv=None):
         print(f"Preparing {args.db} ({args.people} people × {RULES} certificates)…", file=sys.stderr)
         hr, facts = prepare(database_url, args)
         print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
+        args.database_name = facts.get("database_name")
         with gunicorn(database_url, args.workers, log_path) as (port, group):
             measured = measure(port, group, hr, args)
         return report(args, facts, measured)
