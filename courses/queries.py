@@ -2,15 +2,15 @@
 
 Each function runs a fixed number of queries however many courses, modules, lessons or
 learners there are. A course's shape (modules, lessons, prerequisites) comes from its cached
-outline (courses.outline); a learner's progress in it from their own completed-lesson keys, one
-query. The catalog's percentages come from one grouped aggregate over the lesson pages (grouped
+outline (courses.outline); a learner's progress in it from their own rows, read in one query
+(`learner_of`: completed lessons, modules passed by assessment, enrolments). The catalog's percentages come from one grouped aggregate over the lesson pages (grouped
 by the tree path prefix of the course). Nothing reads other learners' rows.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail.models import Locale, Page
@@ -62,6 +62,33 @@ def completed_lesson_filter(user):
     return Exists(
         LessonProgress.objects.filter(user_id=user.pk, lesson_key=OuterRef("translation_key"))
     )
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What one person has done, as translation keys."""
+
+    lessons: frozenset = frozenset()  # completed
+    modules: frozenset = frozenset()  # passed by their assessment
+    courses: frozenset = frozenset()  # enrolled in
+
+
+def learner_of(user):
+    """`user`'s completed lessons, assessed modules and enrolments, in any course: one query
+    (a UNION ALL of their own rows in the three tables)."""
+    if not user.is_authenticated:
+        return Learner()
+
+    def keys(model, kind, field):
+        return model.objects.filter(user_id=user.pk).values_list(Value(kind, output_field=CharField()), field)
+
+    rows = keys(LessonProgress, "lesson", "lesson_key").union(
+        keys(ModuleCompletion, "module", "module_key"), keys(Enrolment, "course", "course_key"), all=True
+    )
+    found = {"lesson": set(), "module": set(), "course": set()}
+    for kind, key in rows:
+        found[kind].add(key)
+    return Learner(frozenset(found["lesson"]), frozenset(found["module"]), frozenset(found["course"]))
 
 
 def completed_lesson_keys(user):
@@ -121,22 +148,10 @@ def catalog_courses(catalog, user):
     ]
 
 
-def completed_module_keys(user, modules):
-    if not user.is_authenticated or not modules:
-        return set()
-    return set(
-        ModuleCompletion.objects.filter(
-            user_id=user.pk, module_key__in=[m.translation_key for m in modules]
-        ).values_list("module_key", flat=True)
-    )
-
-
-def _module_cards(modules, progress, user):
+def _module_cards(modules, progress, assessed):
     """Cards for sibling modules. A module is done when its lessons are (or, with an
-    assessment, when that is passed); it is locked while its prerequisite is not done."""
-    assessed = completed_module_keys(
-        user, [m for m in modules if m.completion_rule == CompletionRule.ASSESSMENT]
-    )
+    assessment, when that is passed: its key is in `assessed`); it is locked while its
+    prerequisite is not done."""
     done = {}
     for module in modules:
         if module.completion_rule == CompletionRule.ASSESSMENT:
@@ -166,7 +181,8 @@ def _outline_showing(course_path, page):
 
 def course_outline(course, user):
     outline = outline_at(course.path)
-    cards = _module_cards(outline.modules, module_progress(outline, completed_lesson_keys(user)), user)
+    learner = learner_of(user)
+    cards = _module_cards(outline.modules, module_progress(outline, learner.lessons), learner.modules)
     done = sum(card.progress.done for card in cards)
     total = sum(card.progress.total for card in cards)
     next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
@@ -174,7 +190,7 @@ def course_outline(course, user):
         "modules": cards,
         "assessments": list(Page.objects.child_of(course).live().not_type(ModulePage).select_related("locale")),
         "progress": Progress(done, total, next_path),
-        "enrolled": bool(enrolled_course_keys(user, [course.translation_key])),
+        "enrolled": course.translation_key in learner.courses,
         "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
         "language_urls": outline.language_urls(course),
     }
@@ -184,16 +200,16 @@ def module_state(module, user, *, fresh=False):
     """The module's course, its card among its siblings (progress and lock) and enrolment.
     Writes pass `fresh`, so that a lock is never judged on an outline that is out of date."""
     outline = outline_at(module.path[: -Page.steplen], fresh=fresh)
-    return _module_state(outline, module, user, completed_lesson_keys(user))
+    return _module_state(outline, module, learner_of(user))
 
 
-def _module_state(outline, module, user, completed):
-    progress = module_progress(outline, completed)
-    cards = _module_cards(outline.modules, progress, user)
+def _module_state(outline, module, learner):
+    progress = module_progress(outline, learner.lessons)
+    cards = _module_cards(outline.modules, progress, learner.modules)
     card = next((c for c in cards if c.page.pk == module.pk), None)
     if card is None:  # an unpublished module: not listed, but its live lessons are served
         card = Card(page=module, progress=progress.get(module.path, Progress()))
-    card.enrolled = bool(enrolled_course_keys(user, [outline.course.translation_key]))
+    card.enrolled = outline.course.translation_key in learner.courses
     return outline.course, card
 
 
@@ -206,13 +222,13 @@ def lesson_cards(outline, module_path, completed):
 
 def module_outline(module, user):
     outline = _outline_showing(module.path[: -Page.steplen], module)
-    completed = completed_lesson_keys(user)
-    course, card = _module_state(outline, module, user, completed)
+    learner = learner_of(user)
+    course, card = _module_state(outline, module, learner)
     assessments = Page.objects.child_of(module).live().not_type(LessonPage).select_related("locale")
     return {
         "course": course,
         "card": card,
-        "lessons": lesson_cards(outline, module.path, completed),
+        "lessons": lesson_cards(outline, module.path, learner.lessons),
         "language_urls": outline.language_urls(module),
         "assessments": list(assessments),
     }
@@ -224,9 +240,9 @@ def lesson_context(lesson, user):
     module = outline.module_at(module_path) or ModulePage.objects.select_related(
         "locale", "prerequisite"
     ).get(path=module_path)
-    completed = completed_lesson_keys(user)
-    course, card = _module_state(outline, module, user, completed)
-    lessons = lesson_cards(outline, module_path, completed)
+    learner = learner_of(user)
+    course, card = _module_state(outline, module, learner)
+    lessons = lesson_cards(outline, module_path, learner.lessons)
     index = next(i for i, c in enumerate(lessons) if c.page.pk == lesson.pk)
     return {
         "module": module,

@@ -117,11 +117,12 @@ QUERY_BUDGET = {
     # catalog: translations for the language switcher, the course listing and its privacy
     # check, one grouped progress aggregate, the enrolments. Below it, the course's shape and
     # its pages' translations come from the cached outline (warmed by the first get), so only
-    # the learner's completed lessons and enrolment are read.
+    # the learner's own rows are read: completed lessons, assessed modules and enrolments in
+    # one query.
     "catalog": 12,
-    "course": 12,  # … and the course's assessments
-    "module": 13,  # … its assessments, and the catalog for the breadcrumb
-    "lesson": 11,
+    "course": 11,  # … and the course's assessments
+    "module": 12,  # … its assessments, and the catalog for the breadcrumb
+    "lesson": 10,
     "dashboard": 6,  # session, user, privacy, locale, enrolled courses, completed lessons
 }
 

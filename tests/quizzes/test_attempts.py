@@ -313,10 +313,10 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     client.force_login(trainee)
     client.get(setup.quiz.url)
     # session, user, quiz, attempts so far, parent module, module lock on a fresh outline
-    # (course, privacy, modules, lessons, translations, completed lessons, completions,
-    # enrolment), seen questions, draws, candidates, questions, answers, insert attempt,
-    # insert questions, savepoints
-    with django_assert_num_queries(26):
+    # (course, privacy, modules, lessons, translations; the learner's lessons, completions and
+    # enrolments in one query), seen questions, draws, candidates, questions, answers, insert
+    # attempt, insert questions, savepoints
+    with django_assert_num_queries(24):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, attempt, question, update
