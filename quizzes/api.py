@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,7 +86,7 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None:
             if _is_past_deadline(open_attempt, now):
-                _finish(open_attempt, now, "deadline")
+                _finish(_for_grading(Attempt.objects.filter(pk=open_attempt.pk)).get(), now, "deadline")
                 attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
             else:
                 return open_attempt
@@ -116,6 +117,7 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
                 question_key=question.translation_key,
                 revision_id=question.latest_revision_id,
                 spec=freeze(question, shuffle=quiz.shuffle_choices),
+                score=Decimal("0"),  # unanswered; save_answer scores each answer
             )
             for position, question in enumerate(questions, start=1)
         )
@@ -204,67 +206,92 @@ def _is_past_deadline(attempt, now):
 def save_answer(user, attempt_id, position, response, *, now=None):
     """Store one answer of an open attempt; returns the time it was saved."""
     now = now or timezone.now()
-    attempt = get_own_attempt(user, attempt_id)
-    if not attempt.is_open:
-        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
-    if _is_past_deadline(attempt, now):
-        submit_attempt(user, attempt_id, now=now, finished_by="deadline")
-        raise AttemptClosed(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    position = int(position) if str(position).isdigit() else None
+    # One read for the common case: the question with its attempt's state.
+    row = (
+        AttemptQuestion.objects.filter(attempt_id=attempt_id, attempt__user=user, position=position)
+        .values_list("pk", "spec", "attempt__status", "attempt__deadline").first()
+        if position is not None else None
+    )
+    if row is None:  # say why: not theirs, closed, or no such question
+        attempt = get_own_attempt(user, attempt_id)
+        _check_open(user, attempt.pk, attempt.status, attempt.deadline, now)
+        raise BadResponse(_("That question is not part of this attempt.") if position else _("Unknown question."))
+    pk, spec, status, deadline = row
+    _check_open(user, attempt_id, status, deadline, now)
     try:
-        position = int(position)
-    except (TypeError, ValueError):
-        raise BadResponse(_("Unknown question.")) from None
-    question = AttemptQuestion.objects.filter(attempt=attempt, position=position).only("spec").first()
-    if question is None:
-        raise BadResponse(_("That question is not part of this attempt."))
-    try:
-        cleaned = clean_response(question.spec, response)
+        cleaned = clean_response(spec, response)
     except ValueError as error:
         raise BadResponse(str(error)) from None
     updated = AttemptQuestion.objects.filter(
-        pk=question.pk, attempt__status=AttemptStatus.IN_PROGRESS
-    ).update(response=cleaned, saved_at=now)
+        pk=pk, attempt__status=AttemptStatus.IN_PROGRESS
+    ).update(response=cleaned, saved_at=now, score=score_of(spec, cleaned))
     if not updated:  # submitted between our read and this write
         raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
     return now
 
 
+def _check_open(user, attempt_id, status, deadline, now):
+    """Refuse answers to a submitted attempt; submit one whose time is up (saved answers count)."""
+    if status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+    if deadline is not None and now > deadline + grace():
+        submit_attempt(user, attempt_id, now=now, finished_by="deadline")
+        raise AttemptClosed(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+
+
 # Submitting ---------------------------------------------------------------------------------
+
+def score_of(spec, response):
+    """The points a response earns: the question's points × its graded fraction, to 0.001."""
+    fraction = Decimal(str(grade(spec, response)))
+    return (Decimal(str(spec["points"])) * fraction).quantize(Decimal("0.001"), ROUND_HALF_UP)
+
 
 def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attempt:
     """Grade the attempt once. A double submit, a second tab or a replay gets the same result."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = get_own_attempt(user, attempt_id, for_update=True)
-        if attempt.is_open:
-            _finish(attempt, now, finished_by)
-    attempt.refresh_from_db()
+        attempt = _for_grading(Attempt.objects.filter(pk=attempt_id, user=user)).first()
+        if attempt is None:
+            raise AttemptNotFound(_("No such attempt."))
+        attempt.user = user
+        if attempt.is_open and not _finish(attempt, now, finished_by):
+            attempt.refresh_from_db()
     return attempt
 
 
+def _for_grading(attempts):
+    """`attempts` locked for grading, with the two facts of their quiz that grading needs."""
+    return attempts.select_for_update(of=("self",)).annotate(
+        pass_mark=F("quiz__pass_mark"), quiz_path=F("quiz__path")
+    )
+
+
 def _finish(attempt, now, finished_by):
-    """Claim the open attempt (one writer wins), grade it and record the result."""
+    """Record the grade of an open attempt from `_for_grading`; False if another writer
+    finished it first. Each answer was scored as it was saved (`save_answer`) and unanswered
+    questions hold 0, so grading adds up the scores and claims the attempt in one write."""
+    total = AttemptQuestion.objects.filter(attempt=attempt).aggregate(total=Sum("score"))["total"]
+    score = (total or Decimal("0")).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP) if attempt.max_score else Decimal("0")
+    passed = percent >= attempt.pass_mark
     claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
-        status=AttemptStatus.FINISHED, finished_at=now, finished_by=finished_by
+        status=AttemptStatus.FINISHED, finished_at=now, finished_by=finished_by,
+        score=score, percent=percent, passed=passed,
     )
     if not claimed:
-        return
-    questions = list(AttemptQuestion.objects.filter(attempt=attempt))
-    for question in questions:
-        fraction = grade(question.spec, question.response)
-        question.score = (question.points * Decimal(str(fraction))).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    AttemptQuestion.objects.bulk_update(questions, ["score"])
-    score = sum((q.score for q in questions), Decimal("0"))
-    percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP) if attempt.max_score else Decimal("0")
-    quiz = attempt.quiz
+        return False
     attempt.status, attempt.finished_at, attempt.finished_by = AttemptStatus.FINISHED, now, finished_by
-    attempt.score, attempt.percent, attempt.passed = score, percent, percent >= quiz.pass_mark
-    attempt.save(update_fields=["score", "percent", "passed"])
-    if attempt.passed:
-        parent = quiz.get_parent().specific
-        if isinstance(parent, ModulePage) and parent.completion_rule == CompletionRule.ASSESSMENT:
-            courses_api.complete_module(attempt.user, parent)
+    attempt.score, attempt.percent, attempt.passed = score, percent, passed
+    if passed:
+        assessed = ModulePage.objects.filter(  # the quiz's module, if passing its quiz completes it
+            path=attempt.quiz_path[: -ModulePage.steplen], completion_rule=CompletionRule.ASSESSMENT
+        )
+        if assessed.exists():  # a cheap question first: most passes complete no module
+            courses_api.complete_module(attempt.user, assessed.get())
     attempt_graded.send(sender=Attempt, attempt=attempt)
+    return True
 
 
 def finalise_overdue_attempts(*, now=None):
@@ -277,7 +304,7 @@ def finalise_overdue_attempts(*, now=None):
     count = 0
     for pk, user_id in overdue:
         with transaction.atomic():
-            attempt = Attempt.objects.select_for_update().select_related("quiz", "user").get(pk=pk)
+            attempt = _for_grading(Attempt.objects.filter(pk=pk)).select_related("user").get()
             if attempt.is_open:
                 _finish(attempt, now, "sweep")
                 count += 1

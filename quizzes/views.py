@@ -164,21 +164,27 @@ def save(request, attempt_id):
 def submit(request, attempt_id):
     """Save whatever the form carries, then grade. Submitting twice changes nothing."""
     try:
-        attempt = api.get_own_attempt(request.user, attempt_id)
-        if attempt.is_open:
-            for question in AttemptQuestion.objects.filter(attempt=attempt).only("spec", "position"):
-                response = response_from_form(question.spec, question.position, request.POST)
-                if response not in (None, "", [], {}):
-                    try:
-                        api.save_answer(request.user, attempt.pk, question.position, response)
-                    except api.BadResponse:
-                        pass  # an unreadable field counts as unanswered, like a blank one
-        api.submit_attempt(request.user, attempt.pk)
+        if any(name.startswith("q") for name in request.POST):  # the no-JavaScript form
+            _save_form_answers(request.user, attempt_id, request.POST)
+        api.submit_attempt(request.user, attempt_id)
     except api.AttemptClosed:
         pass  # time ran out while submitting: it was graded with what was saved
     except api.QuizError as error:
         return _error(request, error)
     return redirect("quizzes:result", attempt_id)
+
+
+def _save_form_answers(user, attempt_id, data):
+    attempt = api.get_own_attempt(user, attempt_id)
+    if not attempt.is_open:
+        return
+    for question in AttemptQuestion.objects.filter(attempt=attempt).only("spec", "position"):
+        response = response_from_form(question.spec, question.position, data)
+        if response not in (None, "", [], {}):
+            try:
+                api.save_answer(user, attempt.pk, question.position, response)
+            except api.BadResponse:
+                pass  # an unreadable field counts as unanswered, like a blank one
 
 
 def review_level(attempt, now=None):

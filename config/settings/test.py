@@ -13,3 +13,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 ALLOWED_HOSTS = ["*"]
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; tests never run collectstatic
+if DATABASES["default"]["ENGINE"] == "config.sqlite3":  # noqa: F405
+    # Tests run on in-memory SQLite, which has no file to lock (tests/config/test_sqlite3.py
+    # tests the backend on a file); pytest-django names in-memory test databases per xdist
+    # worker only for the stock engine.
+    DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"  # noqa: F405

@@ -319,12 +319,13 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     with django_assert_num_queries(24):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
-    # session, user, attempt, question, update
-    with django_assert_num_queries(5):
+    # session, user, the question with its attempt's state, update (answer and its score)
+    with django_assert_num_queries(4):
         assert _answer(client, attempt, question.position, right_answer(question.spec)).status_code == 200
-    # session, user, attempt, its question specs (no answers posted), savepoint, attempt
-    # (locked), claim, questions, one bulk update of scores, attempt totals, release, re-read
-    with django_assert_num_queries(12):
+    # session, user, savepoint, attempt (locked, with its quiz's pass mark and path), sum of the
+    # scores given as answers were saved, claim with the grade, release (not passed: no module
+    # or certificate look-ups)
+    with django_assert_num_queries(7):
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
 
 
@@ -339,3 +340,32 @@ def test_quiz_page_queries_do_not_grow_with_attempts(client, quiz_setup, trainee
     # restriction checks), translations for the switcher, attempts, parent for the crumbs
     with django_assert_num_queries(12):
         assert client.get(quiz_setup.quiz.url).status_code == 200
+
+
+def test_an_answer_changed_before_submitting_counts_as_last_saved(client, learner, quiz_setup):
+    """Each save re-scores its answer: a right answer replaced by a wrong one earns nothing."""
+    attempt, _ = _start(client, quiz_setup)
+    question = attempt.questions.filter(spec__type="single_choice").first()
+    wrong = next(a["token"] for a in question.spec["answers"] if a["token"] != right_answer(question.spec))
+    assert _answer(client, attempt, question.position, right_answer(question.spec)).status_code == 200
+    assert _answer(client, attempt, question.position, wrong).status_code == 200
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    question.refresh_from_db()
+    attempt.refresh_from_db()
+    assert question.score == 0
+    assert attempt.score == sum(q.score for q in attempt.questions.all()) < attempt.max_score
+
+
+def test_the_upgrade_scores_the_answers_saved_in_attempts_still_open(client, learner, quiz_setup):
+    """Attempts open when answers started being scored on save (migration 0003) get their
+    saved answers scored, so submitting them grades what was saved."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    attempt, _ = _start(client, quiz_setup)
+    _answer_all(client, attempt)
+    attempt.questions.update(score=None)  # as saved before the upgrade
+    import_module("quizzes.migrations.0003_score_answers_on_save").score_open_attempts(apps, None)
+    submitted = api.submit_attempt(learner, attempt.pk)
+    assert submitted.score == submitted.max_score > 0
