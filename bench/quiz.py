@@ -306,7 +306,7 @@ def report(args, facts, results, checks):
                    and checks["trainees_with_more_than_one_attempt"] == 0)
     lines += [
         "",
-        f"| check | value | target |", "|---|---|---|",
+        "| check | value | target |", "|---|---|---|",
         f"| answers stored / acknowledged (2xx) / expected | {checks['answers_stored']} / "
         f"{checks['answers_acknowledged']} / {checks['answers_expected']} | "
         f"{'PASS' if answers_ok else 'FAIL'} (lost: {lost}) |",

@@ -12,17 +12,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.markdown import render_markdown
 from courses import api as courses_api
-from courses.models import CompletionRule, ModulePage
+from courses.models import ModulePage
 
 from .grading import clean_response, grade
 from .models import Attempt, AttemptQuestion, AttemptStatus, GradingMethod, Question, QuizPage
+from .queries import attempt_for_grading, question_to_answer, store_answer
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
@@ -86,7 +86,7 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None:
             if _is_past_deadline(open_attempt, now):
-                _finish(_for_grading(Attempt.objects.filter(pk=open_attempt.pk)).get(), now, "deadline")
+                _finish(attempt_for_grading(open_attempt.pk), now, "deadline")
                 attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
             else:
                 return open_attempt
@@ -208,34 +208,28 @@ def save_answer(user, attempt_id, position, response, *, now=None):
     now = now or timezone.now()
     position = int(position) if str(position).isdigit() else None
     # One read for the common case: the question with its attempt's state.
-    row = (
-        AttemptQuestion.objects.filter(attempt_id=attempt_id, attempt__user=user, position=position)
-        .values_list("pk", "spec", "attempt__status", "attempt__deadline").first()
-        if position is not None else None
-    )
+    row = None if position is None else question_to_answer(user, attempt_id, position, deadline_before=now - grace())
     if row is None:  # say why: not theirs, closed, or no such question
         attempt = get_own_attempt(user, attempt_id)
-        _check_open(user, attempt.pk, attempt.status, attempt.deadline, now)
+        _check_open(user, attempt.pk, attempt.status, _is_past_deadline(attempt, now), now)
         raise BadResponse(_("That question is not part of this attempt.") if position else _("Unknown question."))
-    pk, spec, status, deadline = row
-    _check_open(user, attempt_id, status, deadline, now)
+    pk, spec, status, late = row
+    _check_open(user, attempt_id, status, late, now)
     try:
         cleaned = clean_response(spec, response)
     except ValueError as error:
         raise BadResponse(str(error)) from None
-    updated = AttemptQuestion.objects.filter(
-        pk=pk, attempt__status=AttemptStatus.IN_PROGRESS
-    ).update(response=cleaned, saved_at=now, score=score_of(spec, cleaned))
-    if not updated:  # submitted between our read and this write
+    if not store_answer(pk, response=cleaned, saved_at=now, score=score_of(spec, cleaned)):
+        # submitted between our read and this write
         raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
     return now
 
 
-def _check_open(user, attempt_id, status, deadline, now):
+def _check_open(user, attempt_id, status, late, now):
     """Refuse answers to a submitted attempt; submit one whose time is up (saved answers count)."""
     if status != AttemptStatus.IN_PROGRESS:
         raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
-    if deadline is not None and now > deadline + grace():
+    if late:
         submit_attempt(user, attempt_id, now=now, finished_by="deadline")
         raise AttemptClosed(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
 
@@ -252,7 +246,7 @@ def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attem
     """Grade the attempt once. A double submit, a second tab or a replay gets the same result."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = _for_grading(Attempt.objects.filter(pk=attempt_id, user=user)).first()
+        attempt = attempt_for_grading(attempt_id, user=user)
         if attempt is None:
             raise AttemptNotFound(_("No such attempt."))
         attempt.user = user
@@ -261,19 +255,11 @@ def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attem
     return attempt
 
 
-def _for_grading(attempts):
-    """`attempts` locked for grading, with the two facts of their quiz that grading needs."""
-    return attempts.select_for_update(of=("self",)).annotate(
-        pass_mark=F("quiz__pass_mark"), quiz_path=F("quiz__path")
-    )
-
-
 def _finish(attempt, now, finished_by):
-    """Record the grade of an open attempt from `_for_grading`; False if another writer
+    """Record the grade of an open attempt from `attempt_for_grading`; False if another writer
     finished it first. Each answer was scored as it was saved (`save_answer`) and unanswered
     questions hold 0, so grading adds up the scores and claims the attempt in one write."""
-    total = AttemptQuestion.objects.filter(attempt=attempt).aggregate(total=Sum("score"))["total"]
-    score = (total or Decimal("0")).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    score = Decimal(str(attempt.total or 0)).quantize(Decimal("0.001"), ROUND_HALF_UP)
     percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP) if attempt.max_score else Decimal("0")
     passed = percent >= attempt.pass_mark
     claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
@@ -284,12 +270,8 @@ def _finish(attempt, now, finished_by):
         return False
     attempt.status, attempt.finished_at, attempt.finished_by = AttemptStatus.FINISHED, now, finished_by
     attempt.score, attempt.percent, attempt.passed = score, percent, passed
-    if passed:
-        assessed = ModulePage.objects.filter(  # the quiz's module, if passing its quiz completes it
-            path=attempt.quiz_path[: -ModulePage.steplen], completion_rule=CompletionRule.ASSESSMENT
-        )
-        if assessed.exists():  # a cheap question first: most passes complete no module
-            courses_api.complete_module(attempt.user, assessed.get())
+    if passed and attempt.completes_module:
+        courses_api.complete_module(attempt.user, ModulePage.objects.get(path=attempt.quiz_path[: -ModulePage.steplen]))
     attempt_graded.send(sender=Attempt, attempt=attempt)
     return True
 
@@ -304,7 +286,7 @@ def finalise_overdue_attempts(*, now=None):
     count = 0
     for pk, user_id in overdue:
         with transaction.atomic():
-            attempt = _for_grading(Attempt.objects.filter(pk=pk)).select_related("user").get()
+            attempt = attempt_for_grading(pk)
             if attempt.is_open:
                 _finish(attempt, now, "sweep")
                 count += 1

@@ -1,8 +1,10 @@
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -11,6 +13,7 @@ from courses.queries import course_outline
 from quizzes import api
 from quizzes.grading import right_answer
 from quizzes.models import Attempt, AttemptQuestion, Question, ReviewPolicy
+from quizzes.queries import attempt_for_grading
 from tests.conftest import make_user
 
 @pytest.fixture(autouse=True)
@@ -322,10 +325,10 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     # session, user, the question with its attempt's state, update (answer and its score)
     with django_assert_num_queries(4):
         assert _answer(client, attempt, question.position, right_answer(question.spec)).status_code == 200
-    # session, user, savepoint, attempt (locked, with its quiz's pass mark and path), sum of the
-    # scores given as answers were saved, claim with the grade, release (not passed: no module
-    # or certificate look-ups)
-    with django_assert_num_queries(7):
+    # session, user, savepoint, attempt (locked, with its quiz's pass mark, the sum of the
+    # scores given as answers were saved and whether it completes a module), claim with the
+    # grade, release (not passed: no certificate look-up)
+    with django_assert_num_queries(6):
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
 
 
@@ -369,3 +372,34 @@ def test_the_upgrade_scores_the_answers_saved_in_attempts_still_open(client, lea
     import_module("quizzes.migrations.0003_score_answers_on_save").score_open_attempts(apps, None)
     submitted = api.submit_attempt(learner, attempt.pk)
     assert submitted.score == submitted.max_score > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write at a time")
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_saved_while_the_attempt_is_graded_waits_and_is_refused(learner, quiz_setup):
+    """A save racing a submit on another connection waits for the grade, then is refused:
+    no answer is acknowledged that the grade did not count."""
+    attempt = api.start_attempt(learner, quiz_setup.quiz)
+    question = attempt.questions.first()
+    outcome = []
+
+    def save_from_another_connection():
+        try:
+            api.save_answer(learner, attempt.pk, question.position, right_answer(question.spec))
+            outcome.append("saved")
+        except api.AttemptClosed:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=save_from_another_connection)
+    with transaction.atomic():
+        grading = attempt_for_grading(attempt.pk, user=learner)  # what submit_attempt holds
+        saver.start()
+        saver.join(0.5)
+        assert saver.is_alive(), outcome
+        api._finish(grading, timezone.now(), "submit")
+    saver.join(10)
+    question.refresh_from_db()
+    assert outcome == ["refused"]
+    assert question.response is None
