@@ -375,7 +375,7 @@ def test_the_upgrade_scores_the_answers_saved_in_attempts_still_open(client, lea
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write at a time")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the groups from migrations
 def test_an_answer_saved_while_the_attempt_is_graded_waits_and_is_refused(learner, quiz_setup):
     """A save racing a submit on another connection waits for the grade, then is refused:
     no answer is acknowledged that the grade did not count."""
