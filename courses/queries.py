@@ -8,8 +8,8 @@ by the tree path prefix of the course). Nothing reads other learners' rows.
 """
 
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
+from functools import cache
 
 from django.db import connection
 from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, Subquery, Value

@@ -188,12 +188,9 @@ def freeze(question, *, shuffle=True):
 
 # Saving -------------------------------------------------------------------------------------
 
-def get_own_attempt(user, attempt_id, *, for_update=False):
+def get_own_attempt(user, attempt_id):
     """The attempt if it is `user`'s; another person's attempt is indistinguishable from none."""
-    queryset = Attempt.objects.select_related("quiz")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    attempt = queryset.filter(pk=attempt_id, user=user).first()
+    attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id, user=user).first()
     if attempt is None:
         raise AttemptNotFound(_("No such attempt."))
     return attempt

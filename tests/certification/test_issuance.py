@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from certification import api
 from certification.models import Certificate, CertificateRule, CertificateStatus, ReminderSent, RuleRequirement
-from quizzes.models import QuizDraw, QuizPage
+from quizzes import api as quiz_api
+from quizzes.grading import right_answer
+from quizzes.models import AttemptQuestion, QuizDraw, QuizPage
 from tests.certification.conftest import take_quiz
 
 
@@ -108,3 +110,23 @@ def test_a_late_first_reminder_sends_only_the_nearest_one(enrolled, rule):
     Certificate.objects.update(valid_until=now + timedelta(days=5))
     assert api.send_due_reminders(now=now) == 1
     assert list(ReminderSent.objects.values_list("days_before", flat=True)) == [7]
+
+
+@pytest.mark.parametrize("passes_before", [1, 4])
+def test_a_passing_submit_that_renews_a_certificate_does_not_grow_with_history(
+    rule, enrolled, quiz_setup, passes_before, django_assert_num_queries
+):
+    """Grading and renewing the certificate cost the same queries however many certificates
+    and attempts came before."""
+    for _ in range(passes_before):
+        take_quiz(enrolled, quiz_setup.quiz)
+    attempt = quiz_api.start_attempt(enrolled, quiz_setup.quiz)
+    for question in AttemptQuestion.objects.filter(attempt=attempt):
+        quiz_api.save_answer(enrolled, attempt.pk, question.position, right_answer(question.spec))
+    # savepoint, the attempt to grade, claim; the module: its page, its completion (savepoint,
+    # already there, release); the rules: ids, rules, requirements, the person's passes, the
+    # current certificate; the certificate: savepoint, retire the old, insert the new, link
+    # them, release; release
+    with django_assert_num_queries(18):
+        graded = quiz_api.submit_attempt(enrolled, attempt.pk)
+    assert graded.passed and Certificate.objects.get(user=enrolled, rule=rule, is_current=True).source_attempt_id == graded.pk
