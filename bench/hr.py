@@ -20,8 +20,6 @@ worker before and after the exports. Exit status 1 on a missed target.
 
 import argparse
 import asyncio
-import io
-import os
 import socket
 import sys
 import time
@@ -33,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
-from bench.run import SETTINGS, CpuSample, command_line, database_facts, fresh_database, gunicorn, machine  # noqa: E402
+from bench.run import CpuSample, add_common_arguments, command_line, fresh_database, gunicorn, machine, prepare_database  # noqa: E402
 
 RULES = 7
 BATCH = 2000
@@ -44,15 +42,12 @@ PEAK_MB = 200
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    add_common_arguments(parser)
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=3, help="clients requesting matrix pages")
     parser.add_argument("--matrix-requests", type=int, default=200, help="matrix pages measured (cap)")
     parser.add_argument("--matrix-seconds", type=float, default=30.0, help="time cap for the matrix pages")
     parser.add_argument("--repeats", type=int, default=3, help="best of N for the export and the bare loop")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)
 
 
@@ -60,24 +55,9 @@ def parse_args(argv=None):
 
 
 def prepare(database_url, args):
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    os.environ["DATABASE_URL"] = database_url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_curriculum", stdout=io.StringIO())
-    hr, held = seed(args.people)
-    facts = database_facts(connection)
+    """Seed the people and their certificates; return (the HR user's session, facts)."""
+    (hr, held), facts = prepare_database(database_url, lambda: seed(args.people))
     facts["certificates"] = held
-    if connection.vendor == "postgresql":
-        connection.cursor().execute("VACUUM ANALYZE")
-    connections.close_all()
-    facts["prepare_seconds"] = round(time.perf_counter() - started, 1)
     return hr, facts
 
 

@@ -20,7 +20,6 @@ requests/s with p99 < 150 ms; no lost answers. Exit status 1 on a missed target.
 import argparse
 import asyncio
 import json
-import os
 import re
 import secrets
 import string
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import Identity, Result  # noqa: E402
 from bench.run import (  # noqa: E402
-    SETTINGS, CpuSample, command_line, database_facts, fresh_database, gunicorn, machine,
+    CpuSample, add_common_arguments, command_line, fresh_database, gunicorn, machine, prepare_database,
 )
 
 TIMEOUT = 10.0
@@ -46,15 +45,12 @@ TARGETS = {SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's req
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    add_common_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--trainees", type=int, default=320, help="each starts, saves and submits once")
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--bare-seconds", type=float, default=4.0, help="per bare-view slice (two slices)")
     parser.add_argument("--bare-max", type=int, default=20_000, help="request cap per bare-view slice")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)
 
 
@@ -62,31 +58,16 @@ def parse_args(argv=None):
 
 
 def prepare(database_url, args):
-    """Migrate, load the curriculum, seed trainees and the bench quiz; return (quiz id, trainees, facts)."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    os.environ["DATABASE_URL"] = database_url
-    import django
+    """Seed trainees and the bench quiz; return (quiz id, logged-in trainees, facts)."""
 
-    django.setup()
-    import io
+    def seed_and_log_in():
+        from bench.seed import log_in, seed_trainees
 
-    from django.core.management import call_command
-    from django.db import connection, connections
+        trainees, _rows = seed_trainees(args.trainees)
+        return log_in(trainees), create_quiz(args.questions)
 
-    from bench.seed import log_in, seed_trainees
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_curriculum", stdout=io.StringIO())
-    trainees, _rows = seed_trainees(args.trainees)
-    trainees = log_in(trainees)
-    quiz_id, banks = create_quiz(args.questions)
-    facts = database_facts(connection)
+    (trainees, (quiz_id, banks)), facts = prepare_database(database_url, seed_and_log_in)
     facts["banks"] = banks
-    if connection.vendor == "postgresql":
-        connection.cursor().execute("VACUUM ANALYZE")
-    connections.close_all()
-    facts["prepare_seconds"] = round(time.perf_counter() - started, 1)
     return quiz_id, trainees, facts
 
 

@@ -54,9 +54,7 @@ BUSY_WARNING = 0.2  # cores used by programs outside the benchmark
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                        help="postgres only: a database on the server to create the bench database from")
+    add_common_arguments(parser)
     parser.add_argument("--trainees", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint")
@@ -64,12 +62,19 @@ def parse_args(argv=None):
                         help="the duration is split into this many interleaved slices")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load first")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per endpoint")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
-                        help="gunicorn sync workers (default 2 × cores + 1)")
     parser.add_argument("--rotate", type=int, default=4,
                         help="trainees per logged-in client, taken in turn")
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     return parser.parse_args(argv)
+
+
+def add_common_arguments(parser):
+    """The options every benchmark takes: which database, how many workers, where to write."""
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
+                        help="postgres only: a database on the server to create the bench database from")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn sync workers (default 2 × cores + 1)")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
 
 
 # -- the database -----------------------------------------------------------------------------
@@ -99,8 +104,10 @@ def fresh_database(kind, server_url):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def prepare(database_url, args):
-    """Migrate, load the curriculum, seed; return (seeded URLs, logged-in trainees, facts)."""
+def prepare_database(database_url, seed):
+    """Migrate the fresh database, load the curriculum, run `seed()`, then make the database
+    ready for load; return (what `seed` returned, facts about the database). Every benchmark
+    prepares its data this way."""
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["DATABASE_URL"] = database_url
     import django
@@ -109,19 +116,29 @@ def prepare(database_url, args):
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from bench.seed import log_in, seed
-
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_curriculum", stdout=io.StringIO())
-    trainees, seeded = seed(args.trainees)
-    picked = trainees[:: max(1, len(trainees) // (args.concurrency * args.rotate))]
-    picked = log_in(picked[: args.concurrency * args.rotate])
+    seeded = seed()
     facts = database_facts(connection)
     if connection.vendor == "postgresql":
         connection.cursor().execute("VACUUM ANALYZE")  # as autovacuum would, before the load
     connections.close_all()
     facts["prepare_seconds"] = round(time.perf_counter() - started, 1)
+    return seeded, facts
+
+
+def prepare(database_url, args):
+    """Seed trainees with progress; return (seeded URLs, logged-in trainees, facts)."""
+
+    def seed_and_log_in():
+        from bench.seed import log_in, seed
+
+        trainees, seeded = seed(args.trainees)
+        picked = trainees[:: max(1, len(trainees) // (args.concurrency * args.rotate))]
+        return seeded, log_in(picked[: args.concurrency * args.rotate])
+
+    (seeded, picked), facts = prepare_database(database_url, seed_and_log_in)
     return seeded, picked, facts
 
 
