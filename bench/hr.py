@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
-from bench.run import CpuSample, add_common_arguments, command_line, fresh_database, gunicorn, machine, prepare_database  # noqa: E402
+from bench.run import (  # noqa: E402
+    CpuSample, add_common_arguments, command_line, fresh_database, fresh_log, gunicorn, machine, prepare_database,
+)
 
 RULES = 7
 BATCH = 2000
@@ -257,16 +259,13 @@ def report(args, facts, m):
         lines.append(f"matrix: {matrix.errors} errors, first: {matrix.first_error}")
     text = "\n".join(lines)
     print(text)
-    args.output.mkdir(parents=True, exist_ok=True)
     (args.output / f"hr-{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
     return 0 if matrix_ok and export_ok and memory_ok else 1
 
 
 def main(argv=None):
     args = parse_args(argv)
-    args.output.mkdir(parents=True, exist_ok=True)
-    log_path = args.output / f"hr-{args.db}-gunicorn.log"
-    log_path.write_text(f"# {datetime.now(dt_timezone.utc).isoformat(timespec='seconds')}\n")
+    log_path = fresh_log(args, "hr-")
     with fresh_database(args.db, args.database_url) as database_url:
         print(f"Preparing {args.db} ({args.people} people × {RULES} certificates)…", file=sys.stderr)
         hr, facts = prepare(database_url, args)

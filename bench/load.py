@@ -62,6 +62,16 @@ class Result:
         self.latencies += part.latencies
         self.first_error = self.first_error or part.first_error
 
+    def record(self, started, problem=""):
+        """Count one request that began at `started` (perf_counter): its latency if it went
+        well, else an error and, the first time, what went wrong."""
+        if problem:
+            self.errors += 1
+            self.first_error = self.first_error or problem
+        else:
+            self.requests += 1
+            self.latencies.append(time.perf_counter() - started)
+
     @property
     def rate(self):
         return self.requests / self.seconds if self.seconds else 0.0
@@ -104,13 +114,8 @@ async def _client(port, endpoint, index, stop_at, budget, result):
             ok = status == 200 and endpoint.expect in body
             problem = "" if ok else f"{path}: HTTP {status}" + ("" if status != 200 else ", unexpected body")
         except (OSError, asyncio.TimeoutError, ValueError) as error:
-            ok, problem = False, f"{path}: {error!r}"
-        if ok:
-            result.requests += 1
-            result.latencies.append(time.perf_counter() - started)
-        else:
-            result.errors += 1
-            result.first_error = result.first_error or problem
+            problem = f"{path}: {error!r}"
+        result.record(started, problem)
 
 
 async def hammer(port, endpoint, *, concurrency, seconds, max_requests):

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import Identity, Result  # noqa: E402
 from bench.run import (  # noqa: E402
-    CpuSample, add_common_arguments, command_line, fresh_database, gunicorn, machine, prepare_database,
+    CpuSample, add_common_arguments, command_line, fresh_database, fresh_log, gunicorn, machine, prepare_database,
 )
 
 TIMEOUT = 10.0
@@ -162,12 +162,7 @@ async def timed(result, call, check):
         problem = "" if outcome else f"HTTP {status}: {body[:200]!r}"
     except (OSError, asyncio.TimeoutError, ValueError) as error:
         outcome, problem = None, repr(error)
-    if outcome:
-        result.requests += 1
-        result.latencies.append(time.perf_counter() - started)
-    else:
-        result.errors += 1
-        result.first_error = result.first_error or problem
+    result.record(started, problem)
     return outcome
 
 
@@ -304,7 +299,6 @@ def report(args, facts, results, checks):
         lines.append(f"\nWarning: other programs used up to {busy:.2f} cores during the run.")
     text = "\n".join(lines)
     print(text)
-    args.output.mkdir(parents=True, exist_ok=True)
     (args.output / f"quiz-{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
     failed = any(verdict(n, results).startswith("FAIL") for n in TARGETS) or not (answers_ok and attempts_ok)
     return 1 if failed else 0
@@ -312,9 +306,7 @@ def report(args, facts, results, checks):
 
 def main(argv=None):
     args = parse_args(argv)
-    args.output.mkdir(parents=True, exist_ok=True)
-    log_path = args.output / f"quiz-{args.db}-gunicorn.log"
-    log_path.write_text(f"# {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+    log_path = fresh_log(args, "quiz-")
     with fresh_database(args.db, args.database_url) as database_url:
         print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
         quiz_id, trainees, facts = prepare(database_url, args)

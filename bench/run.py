@@ -405,11 +405,18 @@ def command_line():
     return " ".join(masked)
 
 
+def fresh_log(args, prefix=""):
+    """The output folder made, and its gunicorn log for this database emptied (it keeps the
+    last run's); returns the log's path."""
+    args.output.mkdir(parents=True, exist_ok=True)
+    log_path = args.output / f"{prefix}{args.db}-gunicorn.log"
+    log_path.write_text(f"# {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+    return log_path
+
+
 def main(argv=None):
     args = parse_args(argv)
-    args.output.mkdir(parents=True, exist_ok=True)
-    log_path = args.output / f"{args.db}-gunicorn.log"
-    log_path.write_text(f"# {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")  # the last run's
+    log_path = fresh_log(args)
     with fresh_database(args.db, args.database_url) as database_url:
         print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
         seeded, trainees, facts = prepare(database_url, args)
