@@ -13,6 +13,11 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $@
 
+# The test tools on top of the runtime (requirements-test.txt includes requirements.txt).
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(VENV)/bin/pip install -q -r requirements-test.txt
+	touch $@
+
 install: $(VENV)/.installed
 
 # gettext compiles the translations; the certificate PDF embeds Noto Serif CJK and DejaVu Serif
@@ -37,7 +42,7 @@ run: messages
 	@echo "Ops Academy on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: messages browser-packages
+test: messages browser-packages $(VENV)/.installed-test
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # The load benchmark (bench/run.py, docs/performance.md): SQLite, then PostgreSQL — the one in
