@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "certification",
+    "hr",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.redirects",

@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from certification import reports
+from hr import reports
 from certification.models import CertificateRule
 from courses import api as courses_api
 from courses.models import CoursePage, LessonProgress

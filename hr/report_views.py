@@ -2,9 +2,9 @@
 certificates, the people list and each person's transcript.
 
 Each is a Wagtail `ReportView` (filters, pagination, "Download CSV/XLSX"), reading through
-`certification.reports`, exporting through `certification.exports` (streamed, formula-safe).
-Only people with `certification.view_hr_reports` (the HR group, superusers) get in; the admin's
-own guard turns away everyone without admin access before that.
+`hr.reports`, exporting through `hr.exports` (streamed, formula-safe). Only people with HR's
+view permission (`hr.models.VIEW_REPORTS`: the HR group, superusers) get in; the admin's own
+guard turns away everyone without admin access before that.
 """
 
 import django_filters
@@ -30,8 +30,8 @@ from accounts.models import Department
 
 from . import reports
 from .exports import SafeStreamingExportMixin
+from .models import REVOKE_CERTIFICATE, VIEW_REPORTS
 
-VIEW_PERMISSION = "certification.view_hr_reports"
 
 
 # Filters ----------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ class ExpiringFilterSet(DepartmentFilterSet):
 # Base --------------------------------------------------------------------------------------------
 
 class HRPermissionMixin:
-    permission = VIEW_PERMISSION
+    permission = VIEW_REPORTS
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(self.permission):
@@ -82,7 +82,7 @@ class HRPermissionMixin:
 
 
 class HRReportView(HRPermissionMixin, SafeStreamingExportMixin, ReportView):
-    template_name = "certification/reports/report.html"
+    template_name = "hr/report.html"
     filterset_class = DepartmentFilterSet
     header_icon = "table"
 
@@ -139,7 +139,7 @@ class ComplianceMatrixView(HRReportView):
     page_title = _("Compliance matrix")
     index_url_name = "hr_reports:matrix"
     index_results_url_name = "hr_reports:matrix_results"
-    results_template_name = "certification/reports/matrix_results.html"
+    results_template_name = "hr/matrix_results.html"
     table_classname = "listing hr-matrix"
     paginate_by = 50
     list_export = reports.MATRIX_EXPORT_FIELDS
@@ -218,7 +218,7 @@ class DepartmentSummaryView(HRReportView):
     page_title = _("Department summary")
     index_url_name = "hr_reports:summary"
     index_results_url_name = "hr_reports:summary_results"
-    results_template_name = "certification/reports/summary_results.html"
+    results_template_name = "hr/summary_results.html"
     paginate_by = None
     list_export = ["department", "code", "path", "people", "assigned_courses", "completed_courses",
                    "completion_percent", "required_certificates", "certified", "certified_percent", "overdue"]
@@ -251,7 +251,7 @@ class DepartmentSummaryView(HRReportView):
 # Expiring certificates ------------------------------------------------------------------------------
 
 class RevokeColumn(Column):
-    cell_template_name = "certification/reports/_revoke_cell.html"
+    cell_template_name = "hr/_revoke_cell.html"
 
 
 class ExpiringCertificatesView(HRReportView):
@@ -287,7 +287,7 @@ class ExpiringCertificatesView(HRReportView):
             Column("valid_until", label=_("Valid until"), classname="hr-nowrap",
                    accessor=lambda c: f"{timezone.localtime(c.valid_until):%Y-%m-%d}"),
             Column("days_left", label=_("Days left"), accessor=self._days_left),
-            *([RevokeColumn("revoke", label="")] if self.request.user.has_perm("certification.revoke_certificate") else []),
+            *([RevokeColumn("revoke", label="")] if self.request.user.has_perm(REVOKE_CERTIFICATE) else []),
         ]
 
     def _days_left(self, certificate):
@@ -346,7 +346,7 @@ class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExp
                      WagtailAdminTemplateMixin, TemplateView):
     """One person's courses, quiz attempts and certificates; exports as one flat table."""
 
-    template_name = "certification/reports/transcript.html"
+    template_name = "hr/transcript.html"
     header_icon = "user"
     list_export = ["section", "item", "status", "score", "date", "detail"]
     export_filename = "transcript"
@@ -392,6 +392,6 @@ class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExp
         context = super().get_context_data(**kwargs)
         context.update(self.data)
         context["person"] = self.person
-        context["can_revoke"] = self.request.user.has_perm("certification.revoke_certificate")
+        context["can_revoke"] = self.request.user.has_perm(REVOKE_CERTIFICATE)
         context["states"] = reports.CellState.labels
         return context

@@ -28,9 +28,8 @@ from wagtail.models import Page
 
 from accounts.models import Department, EmployeeProfile
 from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
+from certification.models import EXPIRING_DAYS, Certificate, CertificateRule
 from quizzes.models import Attempt
-
-from .models import EXPIRING_DAYS, Certificate, CertificateRule
 
 
 class CellState:

@@ -20,11 +20,12 @@ from wagtail.admin.widgets import AdminDateInput
 from accounts import api as accounts_api
 from accounts.models import Department
 from accounts.people_import import FormatError
+from certification import api as certification_api
+from certification.models import Certificate
 from courses import api as courses_api
 from courses.models import CoursePage
 
-from . import api
-from .models import Certificate
+from .models import ASSIGN_COURSE, IMPORT_PEOPLE, REVOKE_CERTIFICATE
 from .report_views import DepartmentChoiceField, HRPermissionMixin
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -45,9 +46,9 @@ class RevokeForm(forms.Form):
 
 
 class RevokeCertificateView(HRFormView):
-    permission = "certification.revoke_certificate"
+    permission = REVOKE_CERTIFICATE
     form_class = RevokeForm
-    template_name = "certification/reports/revoke.html"
+    template_name = "hr/revoke.html"
     page_title = gettext_lazy("Revoke certificate")
     header_icon = "warning"
 
@@ -73,7 +74,7 @@ class RevokeCertificateView(HRFormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        api.revoke_certificate(self.certificate, by=self.request.user, reason=form.cleaned_data["reason"])
+        certification_api.revoke_certificate(self.certificate, by=self.request.user, reason=form.cleaned_data["reason"])
         messages.success(self.request, _("Certificate %(code)s of %(holder)s revoked.") % {
             "code": self.certificate.code, "holder": self.certificate.holder_name})
         return redirect("hr_reports:transcript", self.certificate.user_id)
@@ -115,9 +116,9 @@ class AssignForm(forms.Form):
 
 
 class AssignCourseView(HRFormView):
-    permission = "certification.assign_course"
+    permission = ASSIGN_COURSE
     form_class = AssignForm
-    template_name = "certification/reports/assign.html"
+    template_name = "hr/assign.html"
     page_title = gettext_lazy("Assign a course")
     header_icon = "calendar"
 
@@ -154,9 +155,9 @@ class ImportPeopleForm(forms.Form):
 
 
 class ImportPeopleView(HRFormView):
-    permission = "certification.import_people"
+    permission = IMPORT_PEOPLE
     form_class = ImportPeopleForm
-    template_name = "certification/reports/import_people.html"
+    template_name = "hr/import_people.html"
     page_title = gettext_lazy("Import people")
     header_icon = "upload"
 
@@ -187,9 +188,9 @@ class DepartmentForm(forms.Form):
 
 
 class DepartmentsView(HRFormView):
-    permission = "certification.import_people"
+    permission = IMPORT_PEOPLE
     form_class = DepartmentForm
-    template_name = "certification/reports/departments.html"
+    template_name = "hr/departments.html"
     page_title = gettext_lazy("Departments")
     header_icon = "group"
 

@@ -1,0 +1,43 @@
+"""The "HR reports" admin menu and its URLs (hr/urls.py).
+
+Wagtail wraps hook URLs in its admin-access guard; each view then checks its own HR permission
+(`hr.models`), which the HR group and superusers hold."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_REPORTS
+
+
+@hooks.register("register_admin_urls")
+def register_hr_urls():
+    return [path("hr/", include("hr.urls"))]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, label, url_name, permission, **kwargs):
+        super().__init__(label, reverse(url_name), **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+def _hr_menu():
+    """Revocation has no entry: it is reached from a transcript or the expiring list."""
+    return Menu(items=[
+        PermissionMenuItem(_("Compliance matrix"), "hr_reports:matrix", VIEW_REPORTS, icon_name="table", order=100),
+        PermissionMenuItem(_("Department summary"), "hr_reports:summary", VIEW_REPORTS, icon_name="list-ul", order=200),
+        PermissionMenuItem(_("Expiring certificates"), "hr_reports:expiring", VIEW_REPORTS, icon_name="time", order=300),
+        PermissionMenuItem(_("People and transcripts"), "hr_reports:people", VIEW_REPORTS, icon_name="user", order=400),
+        PermissionMenuItem(_("Assign a course"), "hr_reports:assign", ASSIGN_COURSE, icon_name="calendar", order=500),
+        PermissionMenuItem(_("Import people"), "hr_reports:import_people", IMPORT_PEOPLE, icon_name="upload", order=600),
+        PermissionMenuItem(_("Departments"), "hr_reports:departments", IMPORT_PEOPLE, icon_name="group", order=700),
+    ])
+
+
+@hooks.register("register_admin_menu_item")
+def register_hr_menu():
+    return SubmenuMenuItem(_("HR reports"), _hr_menu(), icon_name="table", name="hr-reports", order=270)
