@@ -16,24 +16,21 @@ from courses import api
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _serialized_rollback_inside_playwright(request, django_db_setup):
-    """Let Django find the serialized database once Playwright runs.
+def _same_connections_inside_playwright(request, django_db_setup):
+    """Keep the ORM on the connections the test database was set up with once Playwright runs.
 
     Playwright's sync API leaves an asyncio loop running in the test thread, and while one
     runs, asgiref hands Django's ORM a second set of connections (context-local instead of
-    thread-local). `django_db_setup` stores the migrated rows on the connection it used; if
-    it ran before Playwright started (as it does when any `db` test runs first), the
-    connection our tests see lacks them, and Django skips both the reload and the
-    post-migrate-free flush. So: read them now, start Playwright, put them on the new one.
+    thread-local). `django_db_setup` serialized the migrated rows on the connection it used; if
+    it ran before Playwright started (as it does when any `db` test runs first), the new
+    connections lack them, and serialized rollback silently reloads nothing. So: start
+    Playwright, then put the first connections back in the new context, as Django's own
+    live server thread shares connections (`connections[alias] = conn`).
     """
-    contents = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    }
+    first = {alias: connections[alias] for alias in connections}
     request.getfixturevalue("playwright")
-    for alias, serialized in contents.items():
-        connections[alias]._test_serialized_contents = serialized
+    for alias, connection in first.items():
+        connections[alias] = connection
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from certification.models import Certificate, CertificateRule
 from certification.verification import MAX_CREDENTIAL_BYTES, verify_credential
 from tests.certification.conftest import take_quiz
 
-OB3 = Path(__file__).resolve().parents[3] / "shared" / "standards" / "ob3"
+OB3 = Path(__file__).resolve().parents[1] / "fixtures" / "ob3"  # vendored, see its README.md
 FIXTURES = OB3 / "fixtures"
 NOW = datetime.now(UTC).replace(microsecond=0)
 

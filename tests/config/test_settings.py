@@ -63,12 +63,15 @@ def test_database_url_selects_postgresql_with_persistent_connections():
     assert result.stdout.split() == ["django.db.backends.postgresql", "600"]
 
 
-def test_sqlite_runs_in_wal_mode(db):
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        mode = cursor.fetchone()[0]
-    assert mode in ("wal", "memory")  # the test database is in memory; files use WAL
+def test_a_sqlite_database_file_runs_in_wal_mode(tmp_path):
+    """The SQLite settings production gets put a database file in WAL mode (readers never wait
+    for the writer) through the kernel-queued engine."""
+    script = (
+        "from django.db import connection; cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode');"
+        " print(connection.settings_dict['ENGINE'], cursor.fetchone()[0])"
+    )
+    result = _manage(
+        "shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 60, ALLOWED_HOSTS="a.example", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.stdout.split() == ["config.sqlite3", "wal"], result.stdout + result.stderr
