@@ -1,9 +1,10 @@
-"""Reading and checking a people file (CSV or XLSX) before anything is written.
+"""Checking a people file (CSV or XLSX) before anything is written.
 
-`plan_import` reads every row, checks it against the file and the database (a fixed number of
-queries, whatever the number of rows) and returns a plan: what to create, what to update, which
-departments to add, and every error with its row number and column. `accounts.api.import_people`
-writes the plan in one transaction, and only when no row has an error.
+`people_file.read_rows` reads the file within its limits; `plan_import` checks every row against
+the file and the database (a fixed number of queries per CHUNK rows) and returns a plan: what to
+create, what to update, which departments to add, and every error with its row number and
+column. `accounts.api.import_people` writes the plan in one transaction, and only when no row
+has an error.
 
 Columns (the header row names them; order is free; blank cells leave existing values alone):
 
@@ -18,12 +19,10 @@ Columns (the header row names them; order is free; blank cells leave existing va
 Row numbers are the spreadsheet's: the header is row 1, the first person row 2.
 """
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -35,23 +34,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .models import Department, EmployeeProfile
+from .people_file import FormatError, LimitError  # noqa: F401 (where callers have always found them)
 
-COLUMNS = (
-    "employee_id", "email", "display_name", "department_code", "department_path",
-    "manager_email", "hire_date", "language",
-)
-REQUIRED_COLUMNS = ("employee_id", "email")
-FORMATS = ("csv", "xlsx")
 PATH_SEPARATOR = "/"
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LENGTHS = {"employee_id": 40, "email": 254, "display_name": 120, "department_code": 40}
+MAX_LISTED_ERRORS = 1_000  # a report lists this many row errors and counts the rest
+CHUNK = 900  # values per `IN (…)`: within every database's parameter limit (SQLite's old 999)
 
 
-class FormatError(ValueError):
-    """The file as a whole cannot be read (not CSV/XLSX, no header, unknown columns)."""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     row: int
     column: str
@@ -61,7 +53,7 @@ class RowError:
         return f"row {self.row}, {self.column}: {self.message}"
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonRow:
     """A checked row: what to write for one person."""
 
@@ -83,7 +75,8 @@ class ImportPlan:
     people: list = field(default_factory=list)
     new_departments: dict = field(default_factory=dict)  # names tuple → code, parents first
     coded: set = field(default_factory=set)  # new departments whose code a row gave
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # the first MAX_LISTED_ERRORS
+    error_count: int = 0
     rows: int = 0
 
 
@@ -96,7 +89,8 @@ class ImportReport:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     departments_created: list = field(default_factory=list)  # "运营部/用户运营组"
-    errors: list = field(default_factory=list)  # RowError
+    errors: list = field(default_factory=list)  # RowError: the first MAX_LISTED_ERRORS
+    error_count: int = 0
     dry_run: bool = False
 
     @property
@@ -109,8 +103,11 @@ class ImportReport:
 
     def summary(self):
         if self.errors:
-            return _("%(errors)d error(s) in %(rows)d row(s): nothing was written.") % {
-                "errors": len(self.errors), "rows": self.rows}
+            summary = _("%(errors)d error(s) in %(rows)d row(s): nothing was written.") % {
+                "errors": max(self.error_count, len(self.errors)), "rows": self.rows}
+            if self.error_count > len(self.errors):
+                summary += " " + _("The first %(listed)d are listed.") % {"listed": len(self.errors)}
+            return summary
         counts = {"created": len(self.created), "updated": len(self.updated),
                   "unchanged": len(self.unchanged), "departments": len(self.departments_created)}
         if self.dry_run:
@@ -120,87 +117,28 @@ class ImportReport:
                  "%(departments)d new department(s).") % counts
 
 
-# Reading --------------------------------------------------------------------------------------
-
-def read_rows(file, fmt):
-    """[(row number, {column: value})] from a CSV or XLSX file (binary file object)."""
-    if fmt not in FORMATS:
-        raise FormatError(_("Unknown format %(format)s: use CSV or XLSX.") % {"format": fmt})
-    table = _csv_table(file.read()) if fmt == "csv" else _xlsx_table(file)
-    try:
-        header = next(table)
-    except StopIteration:
-        raise FormatError(_("The file is empty.")) from None
-    columns = [str(name or "").strip().lower() for name in header]
-    unknown = [name for name in columns if name and name not in COLUMNS]
-    if unknown:
-        raise FormatError(_("Unknown column(s): %(columns)s. The columns are: %(known)s.") % {
-            "columns": ", ".join(unknown), "known": ", ".join(COLUMNS)})
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise FormatError(_("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
-    rows = []
-    for number, values in enumerate(table, start=2):
-        data = {name: _cell(value) for name, value in zip(columns, values) if name}
-        if any(value not in ("", None) for value in data.values()):
-            rows.append((number, data))
-    if not rows:
-        raise FormatError(_("The file has a header but no people."))
-    return rows
-
-
-def _csv_table(raw):
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FormatError(_("The CSV file is neither UTF-8 nor GBK text."))
-    return iter(csv.reader(io.StringIO(text, newline="")))
-
-
-def _xlsx_table(file):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a file that is not XLSX
-        raise FormatError(_("Not an XLSX workbook (%(error)s).") % {"error": error.__class__.__name__}) from error
-    return iter(list(workbook.worksheets[0].iter_rows(values_only=True)))
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # an employee id typed as a number
-    return str(value).strip()
-
-
 # Checking -------------------------------------------------------------------------------------
 
 class _Lookups:
-    """Everything the checks compare against, read in a fixed number of queries."""
+    """Everything the checks compare against, read in a fixed number of queries per
+    `CHUNK` people (an `IN (…)` list stays within every database's parameter limit)."""
 
     def __init__(self, rows):
         User = get_user_model()
         ids = {data.get("employee_id", "") for _n, data in rows} - {""}
         emails = {str(data.get(c, "")).lower() for _n, data in rows for c in ("email", "manager_email")} - {""}
-        self.profiles = {p.employee_id: p for p in EmployeeProfile.objects.filter(employee_id__in=ids).select_related("user", "manager")}
-        self.users = {
-            u.email_lower: u
-            for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails).select_related("employee")
-        }
-        self.addresses = dict(
-            EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
-            .values_list("email_lower", "user_id")
-        )
+        self.profiles, self.users, self.addresses = {}, {}, {}
+        for chunk in chunks(ids):
+            self.profiles.update((p.employee_id, p) for p in EmployeeProfile.objects.filter(employee_id__in=chunk).select_related("user", "manager"))
+        for chunk in chunks(emails):
+            self.users.update(
+                (u.email_lower, u)
+                for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk).select_related("employee")
+            )
+            self.addresses.update(
+                EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
+                .values_list("email_lower", "user_id")
+            )
         departments = list(Department.objects.order_by("path"))
         self.codes = {d.code: d for d in departments}
         by_path = {d.path: d for d in departments}
@@ -211,6 +149,14 @@ class _Lookups:
             names_of[d.path] = parent + (d.name,)
             self.names[names_of[d.path]] = d
         self.names_of = {by_path[p]: names for p, names in names_of.items()}
+
+
+def chunks(values, size=None):
+    """`values` in lists of `size` (CHUNK): for `IN (…)` lookups and batched writes."""
+    values = list(values)
+    size = size or CHUNK
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def plan_import(rows):
@@ -227,7 +173,9 @@ def plan_import(rows):
                 errors.append((column, _("Repeats row %(row)d.") % {"row": seen[key]}))
             elif key:
                 seen[key] = number
-        plan.errors.extend(RowError(number, column, message) for column, message in errors)
+        plan.error_count += len(errors)
+        listed = MAX_LISTED_ERRORS - len(plan.errors)
+        plan.errors.extend(RowError(number, column, message) for column, message in errors[:max(listed, 0)])
         if not errors:
             plan.people.append(person)
     return plan

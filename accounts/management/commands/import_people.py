@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.api import import_people
-from accounts.people_import import FORMATS, FormatError
+from accounts.people_file import FORMATS, FormatError
 
 
 class Command(BaseCommand):
