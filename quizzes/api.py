@@ -26,7 +26,7 @@ from .queries import attempt_for_grading, question_to_answer, store_answer
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
-    "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts",
+    "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts", "parse_position",
     "attempt_graded", "can_start", "quiz_grade",
 ]
 
@@ -188,8 +188,30 @@ def freeze(question, *, shuffle=True):
 
 # Saving -------------------------------------------------------------------------------------
 
+MAX_POSITION = 32767  # AttemptQuestion.position is a PositiveSmallIntegerField
+MAX_ID = 2**63 - 1  # BigAutoField
+
+
+def parse_position(value):
+    """A question number from JSON or a form field (an int, or ASCII digits) within the
+    column's range, else None. Checked before any query: str.isdigit() accepts "²", which
+    int() refuses, and SQLite refuses integers beyond 64 bits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 5:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_POSITION:
+        return value
+    return None
+
+
+def _check_attempt_id(attempt_id):
+    """An id no attempt can have (the URL takes any digits) is simply not found."""
+    if not isinstance(attempt_id, int) or not 1 <= attempt_id <= MAX_ID:
+        raise AttemptNotFound(_("No such attempt."))
+
+
 def get_own_attempt(user, attempt_id):
     """The attempt if it is `user`'s; another person's attempt is indistinguishable from none."""
+    _check_attempt_id(attempt_id)
     attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id, user=user).first()
     if attempt is None:
         raise AttemptNotFound(_("No such attempt."))
@@ -203,7 +225,8 @@ def _is_past_deadline(attempt, now):
 def save_answer(user, attempt_id, position, response, *, now=None):
     """Store one answer of an open attempt; returns the time it was saved."""
     now = now or timezone.now()
-    position = int(position) if str(position).isdigit() else None
+    _check_attempt_id(attempt_id)
+    position = parse_position(position)
     # One read for the common case: the question with its attempt's state.
     row = None if position is None else question_to_answer(user, attempt_id, position, deadline_before=now - grace())
     if row is None:  # say why: not theirs, closed, or no such question
@@ -242,6 +265,7 @@ def score_of(spec, response):
 def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attempt:
     """Grade the attempt once. A double submit, a second tab or a replay gets the same result."""
     now = now or timezone.now()
+    _check_attempt_id(attempt_id)
     with transaction.atomic():
         attempt = attempt_for_grading(attempt_id, user=user)
         if attempt is None:

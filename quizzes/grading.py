@@ -49,6 +49,8 @@ def clean_response(spec, response):
     if kind in ("numeric", "short_text"):
         if not isinstance(response, str) or len(response) > MAX_TEXT:
             raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
+        if not _storable(response):
+            raise ResponseError("answer must not contain NUL characters or lone surrogates")
         return response
     if kind == "ordering":
         if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)
@@ -62,6 +64,18 @@ def clean_response(spec, response):
             raise ResponseError("pairs must map this question's items to its targets")
         return response
     raise ResponseError("unknown question type")
+
+
+def _storable(text):
+    """Whether both databases can store the text: PostgreSQL's jsonb refuses \\u0000, and a
+    lone surrogate (JSON allows "\\ud800") is no UTF-8 at all."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def grade(spec, response):

@@ -40,7 +40,7 @@ def _error(request, error, *, as_json=False):
 @require_POST
 @login_required
 def start(request, quiz_id):
-    quiz = QuizPage.objects.live().filter(pk=quiz_id).first()
+    quiz = QuizPage.objects.live().filter(pk=quiz_id).first() if quiz_id <= api.MAX_ID else None
     if quiz is None:
         return _error(request, api.AttemptNotFound(_("No such quiz.")))
     try:
@@ -109,10 +109,10 @@ def response_from_form(spec, position, data):
     if kind == "ordering":
         ranks = []
         for answer in spec["answers"]:
-            rank = data.get(f"{name}-{answer['token']}", "")
-            if not rank.isdigit():
+            rank = api.parse_position(data.get(f"{name}-{answer['token']}", ""))
+            if rank is None:
                 return None
-            ranks.append((int(rank), answer["token"]))
+            ranks.append((rank, answer["token"]))
         return [token for _rank, token in sorted(ranks)]
     if kind == "matching":
         pairs = {a["token"]: data.get(f"{name}-{a['token']}") for a in spec["answers"]}
@@ -121,7 +121,10 @@ def response_from_form(spec, position, data):
 
 
 def _parse_answer(request):
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
+    length = request.headers.get("Content-Length") or "0"
+    if not (length.isascii() and length.isdigit()):  # Django reads such a body as empty
+        raise api.BadResponse(_("The request's Content-Length is not a number."))
+    if int(length) > MAX_BODY:
         raise api.BadResponse(_("The request is too large."))
     if request.content_type == "application/json":
         # Only JSON is read as a body: CsrfViewMiddleware has already parsed a multipart form
@@ -130,7 +133,7 @@ def _parse_answer(request):
             raise api.BadResponse(_("The request is too large."))
         try:
             payload = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
             raise api.BadResponse(_("The request is not valid JSON.")) from None
         if not isinstance(payload, dict) or "position" not in payload or "response" not in payload:
             raise api.BadResponse(_("Send {\"position\": …, \"response\": …}."))
@@ -143,19 +146,18 @@ def _parse_answer(request):
 def save(request, attempt_id):
     """Save one answer (JSON or form fields); answers 200 with the time it was saved."""
     try:
-        position, response, form = _parse_answer(request)
+        raw_position, response, form = _parse_answer(request)
+        position = api.parse_position(raw_position)
         if form is not None:  # form fields: read them the way the question's inputs are named
             attempt = api.get_own_attempt(request.user, attempt_id)
-            question = AttemptQuestion.objects.filter(
-                attempt=attempt, position=int(position) if str(position).isdigit() else -1
-            ).only("spec", "position").first()
+            question = AttemptQuestion.objects.filter(attempt=attempt, position=position or 0).only("spec", "position").first()
             if question is None:
                 raise api.BadResponse(_("That question is not part of this attempt."))
             response = response_from_form(question.spec, question.position, form)
         saved_at = api.save_answer(request.user, attempt_id, position, response)
     except api.QuizError as error:
         return _error(request, error, as_json=True)
-    return JsonResponse({"saved_at": saved_at.isoformat(), "position": int(position)})
+    return JsonResponse({"saved_at": saved_at.isoformat(), "position": position})
 
 
 @require_POST

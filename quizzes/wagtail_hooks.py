@@ -9,7 +9,11 @@ class QuestionViewSet(SnippetViewSet):
     icon = "help"
     list_display = ["key", "question_type", "bank", "difficulty", "locale", "live"]
     list_filter = ["bank", "question_type", "difficulty", "locale", "live"]
+    # Searched in the database (icontains), not through Wagtail's index: the SQLite backend
+    # cannot search named fields ("no such column: stem"), and neither backend's full-text
+    # match finds a key's parts ("q-single") or a word inside unsegmented Chinese text.
     search_fields = ["stem", "key"]
+    search_backend_name = None
     ordering = ["bank", "key"]
 
 
