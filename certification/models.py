@@ -166,17 +166,3 @@ class ReminderSent(models.Model):
             models.UniqueConstraint(fields=["certificate", "days_before"], name="certification_reminder_once"),
         ]
 
-
-class HRAdmin(models.Model):
-    """No table: it only carries HR's permissions (as Wagtail's `wagtailadmin.Admin` carries
-    `access_admin`). The HR group is given them by a data migration."""
-
-    class Meta:
-        managed = False
-        default_permissions = []
-        permissions = [
-            ("view_hr_reports", _("Can view HR reports and transcripts")),
-            ("revoke_certificate", _("Can revoke certificates")),
-            ("assign_course", _("Can assign courses to people and departments")),
-            ("import_people", _("Can import people and manage departments")),
-        ]

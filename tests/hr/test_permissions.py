@@ -150,10 +150,10 @@ def test_the_hr_group_holds_admin_access_and_hr_permissions_only(db):
     hr = Group.objects.get(name=HR)
     assert set(hr.permissions.values_list("content_type__app_label", "codename")) == {
         ("wagtailadmin", "access_admin"),
-        ("certification", "view_hr_reports"),
-        ("certification", "revoke_certificate"),
-        ("certification", "assign_course"),
-        ("certification", "import_people"),
+        ("hr", "view_hr_reports"),
+        ("hr", "revoke_certificate"),
+        ("hr", "assign_course"),
+        ("hr", "import_people"),
     }
     assert not GroupPagePermission.objects.filter(group=hr).exists()
     assert not GroupCollectionPermission.objects.filter(group=hr).exists()
