@@ -27,7 +27,7 @@ from pyld.canon import URDNA2015
 
 __all__ = [
     "CanonicalizationError", "UnknownContext", "canonicalize", "multikey", "public_key_from_multikey",
-    "sign", "verify",
+    "sign", "signed_dataset", "verify",
 ]
 
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
@@ -93,10 +93,11 @@ def canonicalize(document):
         raise CanonicalizationError(str(error).splitlines()[0]) from error
 
 
-def _hash_data(unsecured, proof_options):
+def _hash_data(statements, proof_options):
+    """vc-di-eddsa §3.3.4 over the document's canonical N-Quads (`statements`)."""
     return (
         hashlib.sha256(canonicalize(proof_options).encode()).digest()
-        + hashlib.sha256(canonicalize(unsecured).encode()).digest()
+        + hashlib.sha256(statements.encode()).digest()
     )
 
 
@@ -117,7 +118,7 @@ def sign(document, private_key: Ed25519PrivateKey, *, verification_method: str, 
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(unsecured, _proof_config(unsecured, proof)))
+    signature = private_key.sign(_hash_data(canonicalize(unsecured), _proof_config(unsecured, proof)))
     return {**copy.deepcopy(unsecured), "proof": {**proof, "proofValue": "z" + b58encode(signature)}}
 
 
@@ -125,25 +126,35 @@ def verify(document, proof, public_key: Ed25519PublicKey) -> bool:
     """Whether `proof` (one of `document`'s) is a valid signature by `public_key` (§3.3.2).
 
     Raises UnknownContext or CanonicalizationError when the document cannot be canonicalised."""
+    return signed_dataset(document, proof, public_key) is not None
+
+
+def signed_dataset(document, proof, public_key: Ed25519PublicKey):
+    """The RDF dataset that `proof` signs (PyLD's parse of the canonical N-Quads of `document`
+    without its proof), or None when the proof is not a valid signature by `public_key`.
+
+    A verifier reads what it decides on from here: JSON-LD has many spellings of the same
+    statements, and the signature covers the statements, not the spelling."""
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
-        return False
+        return None
     try:
         signature = b58decode(value[1:])
     except ValueError:
-        return False
+        return None
     config = _proof_config(unsecured, proof)
     if "@context" in proof:
         contexts = unsecured["@context"]
         if contexts[: len(proof["@context"])] != proof["@context"]:
-            return False
+            return None
         unsecured = {**unsecured, "@context": proof["@context"]}
+    statements = canonicalize(unsecured)
     try:
-        public_key.verify(signature, _hash_data(unsecured, config))
+        public_key.verify(signature, _hash_data(statements, config))
     except InvalidSignature:
-        return False
-    return True
+        return None
+    return jsonld.parse_nquads(statements)
 
 
 def multikey(public_key: Ed25519PublicKey) -> str:

@@ -11,6 +11,12 @@ Verification"). The first check that fails is reported by a stable name:
 4. Status: `status` (the status list cannot be used), `revoked` / `suspended`, `not-yet-valid`,
    `expired`.
 
+Checks 1 and 2 read the JSON as posted: they can only refuse. Everything decided after the
+signature (status, validity period, the status list itself) is read from the statements the
+signature covers (`Statements`), so no JSON-LD spelling of a signed credential can hide a
+revocation or an expiry: full IRIs, value objects, aliases and `@included` all canonicalise to
+the same statements and get the same verdict.
+
 Only this platform's credentials are trusted: the key must be one its issuer document publishes.
 `fetch(url) -> dict` dereferences that document and the status list; the default,
 `credentials.fetch_local`, builds ours from the database and refuses any other URL, so verifying
@@ -35,6 +41,10 @@ MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024  # 134 million certificates: far more t
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 DID_METHODS = {"key", "web"}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CRED = "https://www.w3.org/2018/credentials#"
+STATUS = "https://www.w3.org/ns/credentials/status#"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,40 @@ class Failure(Exception):
         self.check, self.message = check, message
 
 
+class Statements:
+    """The default graph of the canonical dataset a proof signs, indexed by subject."""
+
+    def __init__(self, dataset):
+        self._nodes = {}
+        for quad in dataset.get("@default", []):
+            properties = self._nodes.setdefault(quad["subject"]["value"], {})
+            properties.setdefault(quad["predicate"]["value"], []).append(quad["object"])
+
+    def objects(self, subject, predicate):
+        return self._nodes.get(subject, {}).get(predicate, [])
+
+    def types(self, subject):
+        return {term["value"] for term in self.objects(subject, RDF_TYPE)}
+
+    def node_of_type(self, kind, check):
+        """The one node of type `kind` (a signed credential has exactly one)."""
+        nodes = [subject for subject in self._nodes if kind in self.types(subject)]
+        if len(nodes) != 1:
+            raise Failure(check, f"the signed statements have {len(nodes)} nodes of type {kind}, not one")
+        return nodes[0]
+
+    def value(self, subject, predicate, check, *, kinds=("literal",), datatype=None):
+        """The one value of `predicate` (None when there is none); several, or a value of
+        another kind ("literal", "IRI", "blank node") or datatype, fail `check`."""
+        terms = self.objects(subject, predicate)
+        if not terms:
+            return None
+        if len(terms) > 1 or terms[0]["type"] not in kinds or datatype not in {None, terms[0].get("datatype")}:
+            wanted = datatype or " or ".join(kinds)
+            raise Failure(check, f"{predicate.rpartition('#')[2]} must have one value, a {wanted}")
+        return terms[0]["value"]
+
+
 def verify_credential(document, *, fetch=None, now=None) -> Result:
     """Verify `document` (a parsed object, or JSON text/bytes) as one of our OB 3.0 credentials."""
     fetch = fetch or credentials.fetch_local
@@ -57,9 +101,10 @@ def verify_credential(document, *, fetch=None, now=None) -> Result:
     try:
         document = _parse(document)
         _check_conformance(document)
-        _check_proof(document, fetch)
-        _check_status(document, fetch, now)
-        _check_validity_period(document, now)
+        signed = _check_proof(document, fetch)
+        credential = signed.node_of_type(CRED + "VerifiableCredential", "type")
+        _check_status(signed, credential, fetch, now)
+        _check_validity_period(signed, credential, now)
     except Failure as failure:
         return Result(False, failure.check, failure.message)
     except RecursionError:
@@ -177,7 +222,8 @@ def _issuer_id(document):
     return issuer.get("id") if isinstance(issuer, dict) else issuer
 
 
-def _check_proof(document, fetch):
+def _check_proof(document, fetch) -> Statements:
+    """The statements that the document's proof signs, once the proof is shown to be ours."""
     proofs = [proof for proof in _list(document.get("proof")) if isinstance(proof, dict)]
     if not proofs:
         raise Failure("proof", "the credential has no proof")
@@ -194,13 +240,14 @@ def _check_proof(document, fetch):
         _datetime(proof["created"], "proof", "proof.created")
     key = _resolve_key(proof.get("verificationMethod"), _issuer_id(document), fetch)
     try:
-        valid = dataintegrity.verify(document, proof, key)
+        dataset = dataintegrity.signed_dataset(document, proof, key)
     except dataintegrity.UnknownContext as error:
         raise Failure("context", f"unknown JSON-LD context {error} (not bundled with this verifier)") from None
     except Exception as error:  # malformed JSON-LD fails in many ways; the verifier must still answer
         raise Failure("signature", f"the credential cannot be canonicalised: {error}") from None
-    if not valid:
+    if dataset is None:
         raise Failure("signature", "the signature does not match: the credential was altered or signed by another key")
+    return Statements(dataset)
 
 
 def _resolve_key(method, issuer, fetch):
@@ -238,18 +285,22 @@ def _published_key(controller, method, issuer):
     raise Failure("proof", f"{issuer} publishes no key {method}")
 
 
-# 4. Status and validity period ---------------------------------------------------------------
+# 4. Status and validity period: from the signed statements only ---------------------------
 
-def _check_status(document, fetch, now):
-    for entry in _list(document.get("credentialStatus")):
-        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
-            raise Failure("status", f"unsupported credentialStatus {entry!r:.80}")
-        purpose, index, url = (entry.get(key) for key in ("statusPurpose", "statusListIndex", "statusListCredential"))
+def _check_status(signed, credential, fetch, now):
+    issuer = signed.value(credential, CRED + "issuer", "issuer", kinds=("IRI",))
+    for entry in signed.objects(credential, CRED + "credentialStatus"):
+        node = entry["value"]
+        if STATUS + "BitstringStatusListEntry" not in signed.types(node):
+            raise Failure("status", f"unsupported credentialStatus {node} of type {sorted(signed.types(node))}")
+        purpose = signed.value(node, STATUS + "statusPurpose", "status")
         if purpose not in {"revocation", "suspension"}:
             continue  # other purposes (message, refresh) do not affect validity
-        if not isinstance(index, str) or not index.isdigit() or not isinstance(url, str):
+        index = signed.value(node, STATUS + "statusListIndex", "status")
+        url = signed.value(node, STATUS + "statusListCredential", "status", kinds=("IRI",))
+        if index is None or not index.isdigit() or url is None:
             raise Failure("status", "credentialStatus needs a numeric statusListIndex and a statusListCredential")
-        bits = _status_bits(url, _issuer_id(document), purpose, fetch, now)
+        bits = _status_bits(url, issuer, purpose, fetch, now)
         position = int(index)
         if position >= len(bits) * 8:
             raise Failure("status", f"statusListIndex {position} is beyond the status list")
@@ -261,17 +312,15 @@ def _check_status(document, fetch, now):
 def _status_bits(url, issuer, purpose, fetch, now):
     """The bitstring of a status list credential that the same issuer signed and that is current."""
     try:
-        status_list = _parse(fetch(url))
-        if "BitstringStatusListCredential" not in _types(status_list):
-            raise Failure("type", "not a BitstringStatusListCredential")
-        if _issuer_id(status_list) != issuer:
-            raise Failure("issuer", f"issued by {_issuer_id(status_list)}, not by the credential's issuer")
-        _check_proof(status_list, fetch)
-        subject = status_list.get("credentialSubject")
-        if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
+        signed = _check_proof(_parse(fetch(url)), fetch)
+        status_list = signed.node_of_type(STATUS + "BitstringStatusListCredential", "type")
+        if signed.value(status_list, CRED + "issuer", "issuer", kinds=("IRI",)) != issuer:
+            raise Failure("issuer", "not issued by the credential's issuer")
+        subject = signed.value(status_list, CRED + "credentialSubject", "subject", kinds=("IRI", "blank node"))
+        if subject is None or signed.value(subject, STATUS + "statusPurpose", "subject") != purpose:
             raise Failure("subject", f"not a {purpose} list")
-        _check_validity_period(status_list, now)
-        return _decode_bitstring(subject.get("encodedList"))
+        _check_validity_period(signed, status_list, now)
+        return _decode_bitstring(signed.value(subject, STATUS + "encodedList", "encodedList"))
     except Failure as failure:
         raise Failure("status", f"status list {url}: {failure.check}: {failure.message}") from None
     except Exception as error:  # a fetch may fail in any way; the verifier must still answer
@@ -294,8 +343,11 @@ def _decode_bitstring(encoded):
     return bits
 
 
-def _check_validity_period(document, now):
-    if document.get("validFrom") is not None and now < _datetime(document["validFrom"], "dates", "validFrom"):
-        raise Failure("not-yet-valid", f"valid only from {document['validFrom']}")
-    if document.get("validUntil") is not None and now >= _datetime(document["validUntil"], "dates", "validUntil"):
-        raise Failure("expired", f"expired at {document['validUntil']}")
+def _check_validity_period(signed, node, now):
+    valid_from, valid_until = (
+        signed.value(node, CRED + name, "dates", datatype=XSD_DATETIME) for name in ("validFrom", "validUntil")
+    )
+    if valid_from is not None and now < _datetime(valid_from, "dates", "validFrom"):
+        raise Failure("not-yet-valid", f"valid only from {valid_from}")
+    if valid_until is not None and now >= _datetime(valid_until, "dates", "validUntil"):
+        raise Failure("expired", f"expired at {valid_until}")
