@@ -1,5 +1,7 @@
 """The test suite: fast hashing, in-memory cache and mail, plain static storage."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -13,8 +15,12 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 ALLOWED_HOSTS = ["*"]
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; tests never run collectstatic
-if DATABASES["default"]["ENGINE"] == "config.sqlite3":  # noqa: F405
-    # Tests run on in-memory SQLite, which has no file to lock (tests/config/test_sqlite3.py
-    # tests the backend on a file); pytest-django names in-memory test databases per xdist
-    # worker only for the stock engine.
+if DATABASES["default"]["ENGINE"] == "config.sqlite3" and os.environ.get("TEST_SQLITE_FILE"):  # noqa: F405
+    # A database file through our engine, as in production (.ci/run runs the quiz and progress
+    # tests so); pytest-django adds each xdist worker's suffix to a file's name.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_SQLITE_FILE"]}  # noqa: F405
+elif DATABASES["default"]["ENGINE"] == "config.sqlite3":  # noqa: F405
+    # Otherwise in-memory SQLite, which has no file to lock (tests/config/test_sqlite3.py tests
+    # the backend on a file); pytest-django names in-memory test databases per xdist worker
+    # only for the stock engine.
     DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"  # noqa: F405
