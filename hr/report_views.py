@@ -1,15 +1,20 @@
 """HR reports in the Wagtail admin: the compliance matrix, the department summary, expiring
 certificates, the people list and each person's transcript.
 
-Each is a Wagtail `ReportView` (filters, pagination, "Download CSV/XLSX"), reading through
-`hr.reports`, exporting through `hr.exports` (streamed, formula-safe). Only people with HR's
-view permission (`hr.models.VIEW_REPORTS`: the HR group, superusers) get in; the admin's own
-guard turns away everyone without admin access before that.
+Each report is a Wagtail `ReportView` used through its public hooks only: `get_queryset`, a
+django-filter `filterset_class` whose filters really filter that queryset, `columns`, and
+`decorate_paginated_queryset` for what is read per page (the matrix's certificates). Reads
+come from `hr.reports`; exports are our own (`hr.exports`: streamed, formula-safe). Only people
+with HR's view permission (`hr.models.VIEW_REPORTS`: the HR group, superusers) get in; the
+admin's own guard turns away everyone without admin access before that.
 """
+
+from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,16 +28,15 @@ from django.views.generic import TemplateView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.views.reports import ReportView
 
 from accounts.models import Department
+from certification.models import Certificate
+from content.charts import bar_chart
 
 from . import reports
-from .exports import SafeStreamingExportMixin
+from .exports import ExportMixin
 from .models import REVOKE_CERTIFICATE, VIEW_REPORTS
-
-
 
 # Filters ----------------------------------------------------------------------------------------
 
@@ -41,27 +45,54 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return "\u2003" * (department.depth - 1) + department.name
 
 
-class DepartmentFilter(django_filters.ModelChoiceFilter):
+class SubtreeFilter(django_filters.ModelChoiceFilter):
+    """A department and everything below it: rows whose department path (`field_name`) starts
+    with the chosen department's."""
+
     field_class = DepartmentChoiceField
 
+    def __init__(self, field_name):
+        super().__init__(field_name=field_name, label=_("Department (and below)"),
+                         queryset=Department.objects.order_by("path"), empty_label=_("All departments"))
 
-def _keep(queryset, name, value):
-    return queryset  # each report applies the department itself (see HRReportView.department)
+    def filter(self, queryset, department):
+        if department is None:
+            return queryset
+        return queryset.filter(**{f"{self.field_name}__startswith": department.path})
+
+
+class WithinDaysFilter(django_filters.NumberFilter):
+    """Certificates in force that expire within the given number of days (`DEFAULT` without)."""
+
+    DEFAULT = 30
+
+    def filter(self, queryset, days):
+        return queryset.filter(valid_until__lte=timezone.now() + timedelta(days=int(days or self.DEFAULT)))
+
+
+class PeopleFilterSet(WagtailFilterSet):
+    department = SubtreeFilter("employee__department__path")
+
+    class Meta:
+        model = get_user_model()
+        fields = []
 
 
 class DepartmentFilterSet(WagtailFilterSet):
-    department = DepartmentFilter(
-        label=_("Department (and below)"), queryset=Department.objects.order_by("path"),
-        empty_label=_("All departments"), method=_keep,
-    )
+    department = SubtreeFilter("path")
 
     class Meta:
         model = Department
         fields = []
 
 
-class ExpiringFilterSet(DepartmentFilterSet):
-    days = django_filters.NumberFilter(label=_("Expiring within (days)"), method=_keep, min_value=1, max_value=3650)
+class ExpiringFilterSet(WagtailFilterSet):
+    department = SubtreeFilter("user__employee__department__path")
+    days = WithinDaysFilter(label=_("Expiring within (days)"), min_value=1, max_value=3650)
+
+    class Meta:
+        model = Certificate
+        fields = []
 
 
 # Base --------------------------------------------------------------------------------------------
@@ -81,27 +112,23 @@ class HRPermissionMixin:
         ]
 
 
-class HRReportView(HRPermissionMixin, SafeStreamingExportMixin, ReportView):
+class HRReportView(HRPermissionMixin, ExportMixin, ReportView):
     template_name = "hr/report.html"
-    filterset_class = DepartmentFilterSet
     header_icon = "table"
+
+    def get(self, request, *args, **kwargs):
+        """Refuse filters that do not validate (Wagtail would list everything, unfiltered): an
+        unknown department is a 404, like any guessed id; any other bad value a 400."""
+        if self.filters is not None and not self.filters.is_valid():
+            if "department" in self.filters.errors:
+                raise Http404
+            raise BadRequest("; ".join(f"{name}: {' '.join(errors)}" for name, errors in self.filters.errors.items()))
+        return super().get(request, *args, **kwargs)
 
     @cached_property
     def department(self):
-        """The department filter's value; an unknown department id is a 404, not everyone."""
-        if self.filters is None or not self.request.GET.get("department"):
-            return None
-        if not self.filters.is_valid() and "department" in self.filters.form.errors:
-            raise Http404
-        return self.filters.form.cleaned_data.get("department")
-
-    def filter_queryset(self, queryset):
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["department"] = self.department
-        return context
+        """The department filter's value (None: every department)."""
+        return self.filters.form.cleaned_data.get("department") if self.filters is not None else None
 
 
 def transcript_url(person):
@@ -114,14 +141,13 @@ class StateColumn(Column):
     """A certificate's column of the matrix. Its cells are drawn here rather than by a template
     each: a page has hundreds, and a template per cell cost most of the page's time."""
 
-    def __init__(self, rule, labels):
-        super().__init__(f"rule-{rule.id}", label=rule.title, accessor=lambda row: row.cells.get(rule.id),
-                         classname="hr-rule")
-        self.rule, self.labels = rule, labels
+    def __init__(self, rule, labels, cells):
+        super().__init__(f"rule-{rule.id}", label=rule.title, classname="hr-rule")
+        self.rule, self.labels, self.cells = rule, labels, cells
         self.valid_until, self.due = str(_("Valid until")), str(_("Due"))  # once, not per cell
 
-    def render_cell_html(self, instance, parent_context):
-        cell = instance.cells.get(self.rule.id)
+    def render_cell_html(self, person, parent_context):
+        cell = self.cells[person.pk].get(self.rule.id)
         if cell is None:
             return mark_safe('<td class="hr-cell"><span class="hr-na" data-state="">—</span></td>')
         title = f"{self.due} {cell.due_date:%Y-%m-%d}"
@@ -141,8 +167,9 @@ class ComplianceMatrixView(HRReportView):
     index_results_url_name = "hr_reports:matrix_results"
     results_template_name = "hr/matrix_results.html"
     table_classname = "listing hr-matrix"
+    filterset_class = PeopleFilterSet
     paginate_by = 50
-    list_export = reports.MATRIX_EXPORT_FIELDS
+    export_fields = reports.MATRIX_EXPORT_FIELDS
     export_filename = "compliance-matrix"
 
     @cached_property
@@ -151,28 +178,35 @@ class ComplianceMatrixView(HRReportView):
 
     @cached_property
     def rules(self):
+        """The columns: the certificates required of anyone in the chosen department."""
         return self.requirements.rules_in_scope(self.department)
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.cells = {}  # {person id: {rule id: Cell}} of the page: see decorate_paginated_queryset
 
     def get_queryset(self):
         """Only people of whom something is required: the people list shows everyone."""
-        return reports.people(self.department).filter(self.requirements.required_filter())
+        return reports.people().filter(self.requirements.required_filter())
 
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, people, is_paginated = super().paginate_queryset(queryset, page_size)
-        return paginator, page, reports.matrix_rows(list(people), self.requirements, self.rules), is_paginated
+    def decorate_paginated_queryset(self, people):
+        """The page's certificates, in one query: its cells for the state columns."""
+        self.cells.update((row.person.pk, row.cells) for row in reports.matrix_rows(list(people), self.requirements, self.rules))
+        return people
 
     @cached_property
     def columns(self):
         labels = {state: str(label) for state, label in reports.CellState.labels.items()}
         return [
-            TitleColumn("person", label=_("Person"), accessor="person", get_url=lambda row: transcript_url(row.person)),
-            Column("employee_id", label=_("Employee id"), accessor="person.employee.employee_id"),
-            Column("department", label=_("Department"), accessor="person.employee.department.name"),
-            *[StateColumn(rule, labels) for rule in self.rules],
+            TitleColumn("person", label=_("Person"), accessor=lambda person: person, get_url=transcript_url),
+            Column("employee_id", label=_("Employee id"), accessor="employee.employee_id"),
+            Column("department", label=_("Department"), accessor="employee.department.name"),
+            *[StateColumn(rule, labels, self.cells) for rule in self.rules],
         ]
 
-    def export_rows(self, queryset):
-        return reports.matrix_export_rows(queryset, self.requirements, self.rules, chunk_size=self.export_chunk_size)
+    def export_rows(self):
+        return reports.matrix_export_rows(self.get_filtered_queryset(), self.requirements, self.rules,
+                                          chunk_size=self.export_chunk_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -188,53 +222,67 @@ class PercentColumn(Column):
         return "—" if value is None else f"{value}%"
 
 
-CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
+SUMMARY_CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
 
 
-def summary_chart(rows):
-    """Geometry of a horizontal bar chart, two bars per department (completion %, certified
-    %), for the template to draw as SVG."""
-    width, row_height, label, top = CHART["width"], CHART["row"], CHART["label"], CHART["top"]
-    plot = width - label - 48
-    bars = []
-    for index, figures in enumerate(rows):
-        y = top + index * row_height
-        bars.append({
-            "label": figures.department.name, "label_x": 4 + 14 * (figures.department.depth - 1),
-            "label_y": y + row_height / 2 + 4, "y": y + 4, "top_level": figures.department.depth == 1,
-            "completion": figures.completion_percent, "certified": figures.certified_percent,
-            "completion_width": round(plot * (figures.completion_percent or 0) / 100, 1),
-            "certified_width": round(plot * (figures.certified_percent or 0) / 100, 1),
-            "certified_y": y + 4 + (row_height - 8) / 2,
-            "bar_height": (row_height - 8) / 2 - 1,
-        })
-    height = top + len(rows) * row_height + CHART["bottom"]
-    ticks = [{"x": round(label + plot * t / 100, 1), "value": t} for t in (0, 25, 50, 75, 100)]
-    return {**CHART, "height": height, "plot": plot, "bars": bars, "ticks": ticks, "axis_y": height - CHART["bottom"],
-            "text_y": height - 8, "value_x": label + plot + 6}
+def summary_chart(figures):
+    """Two horizontal bars per department (courses completed %, certified %), its name
+    indented by depth, for `hr/_summary_chart.html` to draw."""
+    layout = SUMMARY_CHART
+    plot = layout["width"] - layout["label"] - 48
+    chart = bar_chart(
+        [(f.department.name, [f.completion_percent, f.certified_percent]) for f in figures],
+        maximum=100, length=plot, start=layout["top"], band=layout["row"], ticks=(0, 25, 50, 75, 100),
+    )
+    for row, f in zip(chart["rows"], figures):
+        row.update(indent=4 + 14 * (f.department.depth - 1), top_level=f.department.depth == 1, text_y=row["centre"] + 4)
+    for tick in chart["ticks"]:
+        tick["x"] = layout["label"] + tick["at"]
+    height = chart["end"] + layout["bottom"]
+    return {**layout, **chart, "height": height, "axis_y": chart["end"], "text_y": height - 8,
+            "value_x": layout["label"] + plot + 6}
 
 
 class DepartmentSummaryView(HRReportView):
+    """Every department (or the chosen one and those below it), each counting its
+    sub-departments' people too."""
+
     page_title = _("Department summary")
     index_url_name = "hr_reports:summary"
     index_results_url_name = "hr_reports:summary_results"
     results_template_name = "hr/summary_results.html"
+    filterset_class = DepartmentFilterSet
     paginate_by = None
-    list_export = ["department", "code", "path", "people", "assigned_courses", "completed_courses",
-                   "completion_percent", "required_certificates", "certified", "certified_percent", "overdue"]
+    export_fields = ["department", "code", "path", "people", "assigned_courses", "completed_courses",
+                     "completion_percent", "required_certificates", "certified", "certified_percent", "overdue"]
     export_filename = "department-summary"
-    columns = [
-        Column("name", label=_("Department"), accessor=lambda f: "\u2003" * (f.department.depth - 1) + f.department.name),
-        Column("people", label=_("People")),
-        PercentColumn("completion_percent", label=_("Courses completed")),
-        PercentColumn("certified_percent", label=_("Certified")),
-        Column("overdue", label=_("Overdue courses")),
-    ]
 
     def get_queryset(self):
-        return reports.department_summary(self.department)
+        return Department.objects.order_by("path")
 
-    def to_row_dict(self, figures):
+    @cached_property
+    def figures(self):
+        """{department id: DepartmentFigures} of the listed departments (`object_list`, which
+        the page has read already)."""
+        return {f.department.pk: f for f in reports.department_summary(self.object_list)}
+
+    @cached_property
+    def columns(self):
+        def figure(name):
+            return lambda department: getattr(self.figures[department.pk], name)
+
+        return [
+            Column("name", label=_("Department"), accessor=lambda d: "\u2003" * (d.depth - 1) + d.name),
+            Column("people", label=_("People"), accessor=figure("people")),
+            PercentColumn("completion_percent", label=_("Courses completed"), accessor=figure("completion_percent")),
+            PercentColumn("certified_percent", label=_("Certified"), accessor=figure("certified_percent")),
+            Column("overdue", label=_("Overdue courses"), accessor=figure("overdue")),
+        ]
+
+    def export_rows(self):
+        return (self.export_row(figures) for figures in reports.department_summary(self.get_filtered_queryset()))
+
+    def export_row(self, figures):
         return {
             "department": figures.department.name, "code": figures.department.code, "path": figures.names,
             "people": figures.people, "assigned_courses": figures.assigned, "completed_courses": figures.completed,
@@ -244,7 +292,7 @@ class DepartmentSummaryView(HRReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["chart"] = summary_chart(context["object_list"])
+        context["chart"] = summary_chart(list(self.figures.values()))
         return context
 
 
@@ -260,21 +308,18 @@ class ExpiringCertificatesView(HRReportView):
     index_results_url_name = "hr_reports:expiring_results"
     filterset_class = ExpiringFilterSet
     paginate_by = 50
-    default_days = 30
-    list_export = ["holder", "employee_id", "email", "department", "certificate", "code", "valid_until", "days_left"]
+    export_fields = ["holder", "employee_id", "email", "department", "certificate", "code", "valid_until", "days_left"]
     export_filename = "expiring-certificates"
 
     @cached_property
     def days(self):
-        if self.filters is not None and self.filters.is_valid():
-            return int(self.filters.form.cleaned_data.get("days") or self.default_days)
-        return self.default_days
+        return int(self.filters.form.cleaned_data.get("days") or WithinDaysFilter.DEFAULT)
 
     def get_page_subtitle(self):
         return _("Within %(days)d days") % {"days": self.days}
 
     def get_queryset(self):
-        return reports.expiring_certificates(self.days, self.department)
+        return reports.certificates_in_force()
 
     @cached_property
     def columns(self):
@@ -293,7 +338,7 @@ class ExpiringCertificatesView(HRReportView):
     def _days_left(self, certificate):
         return (timezone.localtime(certificate.valid_until).date() - timezone.localdate()).days
 
-    def to_row_dict(self, certificate):
+    def export_row(self, certificate):
         employee = getattr(certificate.user, "employee", None)
         return {
             "holder": certificate.holder_name, "employee_id": employee.employee_id if employee else "",
@@ -309,9 +354,10 @@ class PeopleView(HRReportView):
     page_title = _("People")
     index_url_name = "hr_reports:people"
     index_results_url_name = "hr_reports:people_results"
+    filterset_class = PeopleFilterSet
     is_searchable = True
     paginate_by = 50
-    list_export = ["employee_id", "person", "email", "department", "manager", "hire_date"]
+    export_fields = ["employee_id", "person", "email", "department", "manager", "hire_date"]
     export_filename = "people"
 
     columns = [
@@ -323,7 +369,7 @@ class PeopleView(HRReportView):
     ]
 
     def get_queryset(self):
-        return self.search_queryset(reports.people(self.department).select_related("employee__manager"))
+        return self.search_queryset(reports.people().select_related("employee__manager"))
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -332,7 +378,7 @@ class PeopleView(HRReportView):
         return queryset.filter(Q(display_name__icontains=query) | Q(email__icontains=query)
                                | Q(employee__employee_id__iexact=query))
 
-    def to_row_dict(self, person):
+    def export_row(self, person):
         employee = getattr(person, "employee", None)
         return {
             "employee_id": employee.employee_id if employee else "", "person": person.get_display_name(),
@@ -342,14 +388,12 @@ class PeopleView(HRReportView):
         }
 
 
-class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExportMixin,
-                     WagtailAdminTemplateMixin, TemplateView):
+class TranscriptView(HRPermissionMixin, ExportMixin, WagtailAdminTemplateMixin, TemplateView):
     """One person's courses, quiz attempts and certificates; exports as one flat table."""
 
     template_name = "hr/transcript.html"
     header_icon = "user"
-    list_export = ["section", "item", "status", "score", "date", "detail"]
-    export_filename = "transcript"
+    export_fields = ["section", "item", "status", "score", "date", "detail"]
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -357,8 +401,6 @@ class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExp
 
     @cached_property
     def person(self):
-        from django.contrib.auth import get_user_model
-
         return get_object_or_404(get_user_model().objects.select_related("employee__department", "employee__manager"),
                                  pk=self.user_id)
 
@@ -366,16 +408,10 @@ class TranscriptView(HRPermissionMixin, SafeStreamingExportMixin, SpreadsheetExp
     def data(self):
         return reports.transcript(self.person)
 
-    def get(self, request, *args, **kwargs):
-        if self.is_export:
-            return self.as_spreadsheet(list(reports.transcript_export_rows(self.person, self.data)),
-                                       request.GET.get("export"))
-        return TemplateView.get(self, request, *args, **kwargs)
+    def export_rows(self):
+        return reports.transcript_export_rows(self.person, self.data)
 
-    def to_row_dict(self, row):
-        return row
-
-    def get_filename(self):
+    def get_export_filename(self):
         employee = getattr(self.person, "employee", None)
         return f"transcript-{employee.employee_id if employee else self.person.pk}"
 

@@ -144,17 +144,13 @@ class Requirements:
 
 # People ---------------------------------------------------------------------------------------
 
-def people(department=None):
-    """Employees (in `department`'s subtree) and anyone with a personal assignment, in
-    department then name order."""
-    User = get_user_model()
-    queryset = User.objects.filter(is_active=True)
-    if department is not None:
-        queryset = queryset.filter(employee__department__path__startswith=department.path)
-    else:
-        queryset = queryset.filter(Q(employee__isnull=False) | Exists(Assignment.objects.filter(user=OuterRef("pk"))))
-    return queryset.select_related("employee__department").order_by(
-        "employee__department__path", Lower("display_name"), "email", "pk"
+def people():
+    """Employees and anyone with a personal assignment, in department then name order."""
+    return (
+        get_user_model().objects.filter(is_active=True)
+        .filter(Q(employee__isnull=False) | Exists(Assignment.objects.filter(user=OuterRef("pk"))))
+        .select_related("employee__department")
+        .order_by("employee__department__path", Lower("display_name"), "email", "pk")
     )
 
 
@@ -299,23 +295,30 @@ def completed_courses(user_filter, lessons):
     return {(row["user_id"], row["course"]) for row in rows if row["done"] >= totals[row["course"]]}
 
 
-def department_summary(department=None, *, now=None):
-    """[DepartmentFigures] for `department` and every department under it (all without), in
-    tree order; each counts its sub-departments too. Eight queries, whatever the number of people."""
+def department_summary(departments, *, now=None):
+    """[DepartmentFigures] for `departments` (every department, or one and those below it, in
+    tree order), each counting its sub-departments too. Seven queries whatever the number of
+    people (six more, and one for the names above a sub-tree, after reading `departments`)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    scope_path = department.path if department is not None else ""
-    scope = Q(user__employee__department__path__startswith=scope_path) if scope_path else Q()
-    figures, names = {}, {}
-    for d in Department.objects.order_by("path"):
-        names[d.path] = names.get(d.path[: -Department.steplen], ()) + (d.name,)
-        if d.path.startswith(scope_path):
-            figures[d.path] = DepartmentFigures(d, "/".join(names[d.path]))
+    departments = list(departments)
+    if not departments:
+        return []
+    listed = {d.path for d in departments}
+    tops = [d.path for d in departments if d.path[: -Department.steplen] not in listed]
+    above = [path for top in tops for path in _prefixes(top, Department.steplen)[:-1]]
+    names = dict(Department.objects.filter(path__in=above).values_list("path", "name")) if above else {}
+    figures = {}
+    for d in departments:  # tree order: a department's parent is named before it
+        names[d.path] = d.name
+        figures[d.path] = DepartmentFigures(d, "/".join(names[p] for p in _prefixes(d.path, Department.steplen)))
+    in_scope, scope = Q(), Q()  # profiles, and other rows by their person, in the listed sub-trees
+    for top in tops:
+        in_scope |= Q(department__path__startswith=top)
+        scope |= Q(user__employee__department__path__startswith=top)
     requirements = Requirements()
     employees = list(
-        EmployeeProfile.objects.filter(
-            department__path__startswith=scope_path, user__is_active=True
-        ).values_list("user_id", "department__path")
+        EmployeeProfile.objects.filter(in_scope, user__is_active=True).values_list("user_id", "department__path")
     )
     done = completed_courses(Q(user__employee__isnull=False) & scope, course_lessons(requirements))
     in_force = set(  # current or expiring: only the pairs, no dates to convert
@@ -340,15 +343,13 @@ def department_summary(department=None, *, now=None):
     return list(figures.values())
 
 
-# Expiring certificates --------------------------------------------------------------------------
+# Certificates in force --------------------------------------------------------------------------
 
-def expiring_certificates(days, department=None, *, now=None):
-    """Certificates in force that expire within `days`, soonest first."""
-    now = now or timezone.now()
-    queryset = Certificate.objects.active_at(now).filter(valid_until__lte=now + timedelta(days=days))
-    if department is not None:
-        queryset = queryset.filter(user__employee__department__path__startswith=department.path)
-    return queryset.select_related("user__employee__department", "rule").order_by("valid_until", "pk")
+def certificates_in_force(*, now=None):
+    """Certificates neither revoked, superseded nor expired, soonest to expire first, with
+    their holder (and department) and rule. The expiring report narrows them by date."""
+    return (Certificate.objects.active_at(now or timezone.now())
+            .select_related("user__employee__department", "rule").order_by("valid_until", "pk"))
 
 
 # Transcript -------------------------------------------------------------------------------------
@@ -422,5 +423,5 @@ def transcript_export_rows(person, data):
 
 __all__ = [
     "CellState", "Requirements", "people", "matrix_rows", "matrix_export_rows",
-    "department_summary", "expiring_certificates", "transcript", "transcript_export_rows",
+    "department_summary", "certificates_in_force", "transcript", "transcript_export_rows",
 ]

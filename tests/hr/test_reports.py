@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import Department
 from hr import reports
 from certification.models import CertificateRule
 from courses import api as courses_api
@@ -108,7 +109,7 @@ def test_department_summary_counts_each_subtree(client, hr, org, departments, co
         LessonProgress(user=org["current"], lesson_key=lesson.translation_key)
         for lessons in quiz_setup.tree.lessons for lesson in lessons
     )
-    figures = {f.department.code: f for f in reports.department_summary()}
+    figures = {f.department.code: f for f in reports.department_summary(Department.objects.order_by("path"))}
     ops, users, content, sales = (figures[c] for c in ("ops", "ops-users", "ops-content", "sales"))
     assert (ops.people, ops.assigned, ops.completed, ops.required, ops.certified, ops.overdue) == (6, 6, 1, 6, 2, 1)
     assert (ops.completion_percent, ops.certified_percent) == (17, 33)
@@ -117,7 +118,9 @@ def test_department_summary_counts_each_subtree(client, hr, org, departments, co
     assert (sales.people, sales.completion_percent, sales.certified_percent) == (1, None, None)
     assert ops.names == "运营部" and users.names == "运营部/用户运营组"
 
-    assert [f.department.code for f in reports.department_summary(departments["ops-users"])] == ["ops-users"]
+    users_only = Department.objects.filter(path__startswith=departments["ops-users"].path)
+    assert [(f.department.code, f.names, f.people) for f in reports.department_summary(users_only)] == [
+        ("ops-users", "运营部/用户运营组", 3)]
     client.force_login(hr)
     html = client.get("/admin/hr/summary/").content.decode()
     assert '<svg class="hr-chart"' in html and 'class="completion"' in html and 'data-value="67"' in html
@@ -131,6 +134,22 @@ def test_expiring_lists_certificates_within_n_days(client, hr, org, departments)
     assert "B Expiring" in html and "A Current" in html and "C Revoked" not in html
     html = client.get("/admin/hr/expiring/", {"days": 400, "department": departments["sales"].pk}).content.decode()
     assert "B Expiring" not in html and "A Current" not in html
+
+
+def test_bad_filter_values_are_refused_not_ignored(client, hr, org, departments):
+    """Wagtail lists everything when a filter does not validate; the reports answer 400 (an
+    unknown department: 404), for the page and its exports alike."""
+    client.force_login(hr)
+    for params in ({"days": 0}, {"days": "soon"}, {"days": 0, "export": "csv"}):
+        assert client.get("/admin/hr/expiring/", params).status_code == 400, params
+    assert client.get("/admin/hr/summary/", {"department": 987654, "export": "xlsx"}).status_code == 404
+
+
+def test_a_department_summary_export_of_one_subtree_names_its_path(client, hr, org, departments):
+    client.force_login(hr)
+    response = client.get("/admin/hr/summary/", {"department": departments["ops-users"].pk, "export": "csv"})
+    lines = body(response).decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:4] for line in lines[1:]] == [["用户运营组", "ops-users", "运营部/用户运营组", "3"]]
 
 
 def test_transcript_shows_courses_attempts_and_certificates(client, hr, org, rule, quiz_setup):
