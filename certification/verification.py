@@ -1,7 +1,8 @@
 """Verifying an Open Badges 3.0 credential, in the order of OB 3.0 §9.1 ("OpenBadgeCredential
 Verification"). The first check that fails is reported by a stable name:
 
-1. The credential conforms: `json` (parses, is an object, small enough), `context`, `type`,
+1. The credential conforms: `json` (parses, is an object, at most 64 KiB; and, checked just
+   before any JSON-LD work, within the structural bounds below), `context`, `type`,
    `issuer` (a Profile with an id), `subject` (an AchievementSubject identified by id or
    identifier, with typed achievement, identifiers, results and source), `evidence`, `dates`.
 2. The proof is satisfied: `proof` (an `eddsa-rdfc-2022` DataIntegrityProof for assertions whose
@@ -34,9 +35,17 @@ from django.utils import timezone
 
 from . import credentials, dataintegrity
 
-__all__ = ["MAX_CREDENTIAL_BYTES", "Result", "verify_credential"]
+__all__ = ["MAX_CREDENTIAL_BYTES", "Result", "check_bounds", "verify_credential"]
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
+# Structural bounds of what we canonicalise (our own credentials: depth 7, 64 values, arrays of 2,
+# 11 keys, strings under 200 characters but for a rule's description). PyLD compares each new
+# value of a property with every one before it, so 64 KiB of array items takes minutes.
+MAX_DEPTH = 16
+MAX_NODES = 512  # JSON values: objects, arrays, strings, numbers…
+MAX_ARRAY = 64
+MAX_KEYS = 64
+MAX_STRING = 16 * 1024  # characters, in keys and values
 MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024  # 134 million certificates: far more than we will have
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
@@ -125,6 +134,31 @@ def _parse(document):
     if not isinstance(document, dict):
         raise Failure("json", "not a JSON object")
     return document
+
+
+def check_bounds(document):
+    """Raise Failure("json") unless `document` is within the structural bounds; a walk of at
+    most MAX_NODES values, so it stays cheap on anything that fits in MAX_CREDENTIAL_BYTES."""
+    stack, seen = [(document, 1)], 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise Failure("json", f"too complex to verify: more than {MAX_NODES} JSON values")
+        if depth > MAX_DEPTH:
+            raise Failure("json", f"too complex to verify: nested more than {MAX_DEPTH} levels deep")
+        longest = len(node) if isinstance(node, str) else 0
+        if isinstance(node, dict):
+            if len(node) > MAX_KEYS:
+                raise Failure("json", f"too complex to verify: an object with {len(node)} keys (at most {MAX_KEYS})")
+            stack.extend((value, depth + 1) for value in node.values())
+            longest = max(map(len, node), default=0)
+        elif isinstance(node, list):
+            if len(node) > MAX_ARRAY:
+                raise Failure("json", f"too complex to verify: an array of {len(node)} items (at most {MAX_ARRAY})")
+            stack.extend((item, depth + 1) for item in node)
+        if longest > MAX_STRING:
+            raise Failure("json", f"too complex to verify: a string of {longest} characters (at most {MAX_STRING})")
 
 
 def _list(value):
@@ -222,8 +256,11 @@ def _issuer_id(document):
     return issuer.get("id") if isinstance(issuer, dict) else issuer
 
 
-def _check_proof(document, fetch) -> Statements:
-    """The statements that the document's proof signs, once the proof is shown to be ours."""
+def _check_proof(document, fetch, *, bounded=True) -> Statements:
+    """The statements that the document's proof signs, once the proof is shown to be ours.
+
+    A document is checked against the structural bounds once its issuer and key are known to be
+    ours and before it is canonicalised; only our own status list (`bounded=False`) is exempt."""
     proofs = [proof for proof in _list(document.get("proof")) if isinstance(proof, dict)]
     if not proofs:
         raise Failure("proof", "the credential has no proof")
@@ -239,6 +276,8 @@ def _check_proof(document, fetch) -> Statements:
     if "created" in proof:
         _datetime(proof["created"], "proof", "proof.created")
     key = _resolve_key(proof.get("verificationMethod"), _issuer_id(document), fetch)
+    if bounded:
+        check_bounds(document)
     try:
         dataset = dataintegrity.signed_dataset(document, proof, key)
     except dataintegrity.UnknownContext as error:
@@ -270,6 +309,10 @@ def _resolve_key(method, issuer, fetch):
         controller = fetch(document_url)
     except Exception as error:  # a fetch may fail in any way; the verifier must still answer
         raise Failure("proof", f"cannot dereference {document_url}: {error}") from None
+    try:
+        check_bounds(controller)
+    except Failure as failure:
+        raise Failure("proof", f"{document_url}: {failure.message}") from None
     return _published_key(controller, method, issuer)
 
 
@@ -312,7 +355,7 @@ def _check_status(signed, credential, fetch, now):
 def _status_bits(url, issuer, purpose, fetch, now):
     """The bitstring of a status list credential that the same issuer signed and that is current."""
     try:
-        signed = _check_proof(_parse(fetch(url)), fetch)
+        signed = _check_proof(_parse(fetch(url)), fetch, bounded=False)
         status_list = signed.node_of_type(STATUS + "BitstringStatusListCredential", "type")
         if signed.value(status_list, CRED + "issuer", "issuer", kinds=("IRI",)) != issuer:
             raise Failure("issuer", "not issued by the credential's issuer")

@@ -230,6 +230,9 @@ CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Ops Academy
 # The Ed25519 key that signs Open Badges 3.0 credentials: PEM (PKCS#8) or base64 of the 32-byte
 # seed. Unset, a key derived from SECRET_KEY is used: fine for development and tests only.
 CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
+# POSTs to the public verifier (/credentials/verify/) per client address: "count/period" (s, m, h, d).
+# Counted in the cache, so shared by every app server only with REDIS_URL.
+CREDENTIAL_VERIFY_RATE_LIMIT = os.environ.get("CREDENTIAL_VERIFY_RATE_LIMIT", "30/m")
 
 # Seconds after a quiz deadline in which a last answer is still accepted (network latency).
 QUIZ_GRACE_SECONDS = 30

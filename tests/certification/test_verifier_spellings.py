@@ -130,6 +130,11 @@ def _postdate(certificate, hr_user):
 SCENARIOS = {"revoked": _revoke, "expired": _expire, "not-yet-valid": _postdate}
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    settings.CREDENTIAL_VERIFY_RATE_LIMIT = "1000/m"  # every spelling is posted from one address
+
+
 @pytest.fixture
 def certificate(enrolled, rule):
     take_quiz(enrolled, rule.exam)
