@@ -18,10 +18,9 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale
 
-from .importing import FormatError, export_bank, import_questions, read_text
+from .importing import MAX_FILE_BYTES, FormatError, export_bank, import_questions, read_text
 from .models import QuestionBank
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 IMPORT_FORMAT_CHOICES = [("gift", "GIFT"), ("moodlexml", "Moodle XML"), ("aiken", "Aiken")]
 EXPORT_FORMATS = {"gift": ("GIFT", "gift.txt", "text/plain"), "moodlexml": ("Moodle XML", "xml", "application/xml")}
 
@@ -35,8 +34,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))  # MAX_FILE_SIZE, in a fixed msgid
         return upload
 
 

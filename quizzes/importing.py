@@ -23,7 +23,7 @@ from .formats import FormatError, aiken, gift, moodlexml
 from .models import Question
 from .questions import QuestionDataError, normalise, write_question
 
-__all__ = ["FormatError", "ImportReport", "IMPORT_FORMATS", "EXPORT_FORMATS", "read_text",
+__all__ = ["FormatError", "ImportReport", "IMPORT_FORMATS", "EXPORT_FORMATS", "MAX_FILE_BYTES", "read_text",
            "import_questions", "export_bank", "unexportable", "bank_questions"]
 
 PARSERS = {"gift": gift.parse, "moodlexml": moodlexml.parse, "aiken": aiken.parse}
@@ -31,6 +31,10 @@ WRITERS = {"gift": gift, "moodlexml": moodlexml}
 IMPORT_FORMATS = tuple(PARSERS)
 EXPORT_FORMATS = tuple(WRITERS)
 KEY_LENGTH = 80
+# The largest question file taken, by the admin form and `manage.py import_questions` alike.
+# Every parser reads in time linear in the file; this bounds that time and the memory.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_SIZE = "5 MB"
 ANSWER_FIELDS = ("text", "fraction", "feedback", "match", "tolerance")
 
 
@@ -83,13 +87,13 @@ def import_questions(bank, locale, text, fmt) -> ImportReport:
 def _prepare(bank, questions, existing):
     """Normalised data with its key, for every question; FormatError at the first bad one."""
     bank_keys = set(Question.objects.filter(bank=bank).values_list("key", flat=True))
-    prepared, seen = [], {}
+    prepared, seen, numbers = [], {}, {}
     for raw in questions:
         key = question_key(bank, raw, bank_keys)
         if key in seen:
             if raw.get("key"):
                 raise FormatError(raw["where"], f"the id '{raw['key']}' is also used by the question at {seen[key]}")
-            key = _numbered(key, seen)
+            key = _numbered(key, seen, numbers)
         seen[key] = raw["where"]
         current = question_data(existing[key]) if key in existing else {}
         try:
@@ -125,11 +129,13 @@ def _fit(key):
     return key if len(key) <= KEY_LENGTH else f"{key[:KEY_LENGTH - 11].rstrip('-')}-{_hash(key)}"
 
 
-def _numbered(key, seen):
-    """Two questions with the same title: the second is `<key>-2`, and so on."""
-    number = 2
+def _numbered(key, seen, numbers):
+    """Two questions with the same title: the second is `<key>-2`, and so on. `numbers` holds
+    the next number to try for each key, so a file of one title repeated is not quadratic."""
+    number = numbers.get(key, 2)
     while _fit(f"{key}-{number}") in seen:
         number += 1
+    numbers[key] = number + 1
     return _fit(f"{key}-{number}")
 
 

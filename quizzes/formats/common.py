@@ -1,10 +1,10 @@
 """What the Moodle formats share: the error and result types, Moodle's list of grades, category
 paths, and turning Moodle's HTML into our Markdown stems and plain-text answers."""
 
+import html
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 
 
 class FormatError(ValueError):
@@ -33,7 +33,12 @@ MOODLE_GRADES = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 
                  0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0)
 GRADE_TOLERANCE = 0.00001
 GRADED_TYPES = {"single_choice", "multiple_response", "numeric", "short_text"}
-NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+# Possessive quantifiers and one way to read each digit: `\d+\.?\d*` could split a run of
+# digits between its two quantifiers in every way before giving up on a letter after them.
+NUMBER = re.compile(r"[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?")
+# Grading works in floats; beyond their range a number cannot be graded, and writing out
+# 1e999999999 in full (format_number) would take a gigabyte.
+MAX_EXPONENT = 308
 
 
 def _allowed_grade(fraction):
@@ -61,13 +66,15 @@ def check_percent(text, where):
 
 
 def parse_decimal(text):
+    """`text` as a Decimal; None if it is not a number or lies beyond ±1e308."""
     text = str(text).strip()
     if not NUMBER.fullmatch(text):
         return None
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         return None
+    return number if not number or abs(number.adjusted()) <= MAX_EXPONENT else None
 
 
 def format_number(value):
@@ -126,7 +133,6 @@ _BLOCK_BREAKS = [
     (re.compile(r"</?(strong|b)(\s[^>]*)?>", re.I), "**"),
     (re.compile(r"</?(em|i)(\s[^>]*)?>", re.I), "*"),
     (re.compile(r"</?code(\s[^>]*)?>", re.I), "`"),
-    (re.compile(r"&nbsp;"), " "),
 ]
 
 
@@ -134,32 +140,55 @@ def html_to_markdown(text):
     """Paragraphs, line breaks, bold, italics and code become Markdown; any other tag stays as
     inline HTML, which the Markdown renderer's sanitiser reduces to its allow-list."""
     for pattern, replacement in _BLOCK_BREAKS:
-        text = pattern.sub(replacement, text)
+        text = _replace_tags(pattern, replacement, text)
+    text = text.replace("&nbsp;", " ")
     text = "\n".join(line.strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-class _TextCollector(HTMLParser):
-    BREAKS = {"br", "p", "div", "li", "tr", "td", "th"}
+def _replace_tags(pattern, replacement, text):
+    """Every tag pattern ends in '>', so nothing after the last '>' can match. Before it, each
+    `[^>]*` stops at a '>' and matches there; after it, one would read to the end of the text
+    from every '<' and fail, quadratic in the text's length."""
+    end = text.rfind(">") + 1
+    return pattern.sub(replacement, text[:end]) + text[end:]
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts = []
 
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in self.BREAKS:
-            self.parts.append(" ")
+# One left-to-right pass over HTML, each alternative matching wherever it starts (an unclosed
+# comment or tag runs to the end, as a browser reads it): no '<' is read twice, so the time is
+# linear. The standard library's HTMLParser (Python 3.11.7) rescans to the end of the text from
+# every unclosed '<' (CVE-2025-6069), and html5ever (nh3) walks its open elements for each of
+# thousands of nested <div>s.
+_MARKUP = re.compile(r"""
+    <!--.*?(?:--\s*>|\Z)                                    # a comment
+  | <(?P<end>/?)(?P<tag>[a-zA-Z][^\s/>]*+)                  # a start or end tag, with its
+    (?:[^>"'=/]++|/(?!>)|=\s*+(?:"[^"]*+"?|'[^']*+'?)?|["'])*+   # attributes (a quoted value may hold '>')
+    (?P<close>/?>)?
+  | <[!?/][^>]*+>?                                          # a declaration or processing instruction
+""", re.S | re.X)
+_BREAKS = {"br", "p", "div", "li", "tr", "td", "th"}
+_RAW_TEXT = {"script": re.compile(r"</\s*script\s*>", re.I), "style": re.compile(r"</\s*style\s*>", re.I)}
 
 
 def html_to_text(text):
-    collector = _TextCollector()
-    collector.feed(text)
-    collector.close()
-    return " ".join("".join(collector.parts).split())
+    """The text of an HTML fragment on one line: tags and comments dropped, a space where a
+    break or block tag was, character references read, white space collapsed."""
+    parts, position = [], 0
+    while (match := _MARKUP.search(text, position)) is not None:
+        parts.append(html.unescape(text[position:match.start()]))
+        position = match.end()
+        tag = (match["tag"] or "").lower()
+        if tag in _BREAKS:
+            parts.append(" ")
+        elif tag in _RAW_TEXT and not match["end"] and match["close"] == ">":
+            closing = _RAW_TEXT[tag].search(text, position)
+            if closing is None:  # unclosed: the rest is script, not text
+                return _one_line(parts)
+            parts.append(text[position:closing.start()])
+            position = closing.end()
+    parts.append(html.unescape(text[position:]))
+    return _one_line(parts)
+
+
+def _one_line(parts):
+    return " ".join("".join(parts).split())

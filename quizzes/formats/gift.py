@@ -14,7 +14,9 @@ title and a grade outside Moodle's list are errors naming their line.
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..grading import parse_number
 from .common import (FormatError, ParseResult, category_skill, check_percent, export_problem,
@@ -23,7 +25,8 @@ from .common import (FormatError, ParseResult, category_skill, check_percent, ex
 # Escaped characters become private-use placeholders while the structure is read.
 _PLACEHOLDER = {"\\": "\ue000", ":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\ue004",
                 "}": "\ue005", "~": "\ue006", "n": "\ue007"}
-_LITERAL = {p: ("\n" if c == "n" else c) for c, p in _PLACEHOLDER.items()}
+_ESCAPED = re.compile(r"\\([\\:#={}~n])")
+_LITERAL = str.maketrans({p: ("\n" if c == "n" else c) for c, p in _PLACEHOLDER.items()})
 _TEXT_FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
 _ID = re.compile(r"\[id:((?:\\\]|[^\]])+)\]")
@@ -41,8 +44,13 @@ class _Block:
     text: str  # escapes replaced by placeholders; comment lines blanked so lines still count
     comments: str
 
+    @cached_property
+    def _newlines(self):
+        return [match.start() for match in re.finditer("\n", self.text)]
+
     def where(self, offset):
-        return f"line {self.first_line + self.text.count(chr(10), 0, offset)}"
+        """The line of `offset`; a search, not a count, as a block may hold thousands of answers."""
+        return f"line {self.first_line + bisect_left(self._newlines, offset)}"
 
 
 def parse(text):
@@ -87,19 +95,11 @@ def _block(lines):
 
 
 def _escape(text):
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _PLACEHOLDER:
-            out.append(_PLACEHOLDER[text[i + 1]])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    return _ESCAPED.sub(lambda match: _PLACEHOLDER[match[1]], text)
 
 
 def _unescape(text):
-    return "".join(_LITERAL.get(c, c) for c in text)
+    return text.translate(_LITERAL)
 
 
 def _title(block, start):
@@ -112,6 +112,9 @@ def _title(block, start):
 
 
 def _id_and_skills(comments, skill):
+    # Both patterns end in ']': past the last one nothing matches, and a search from each
+    # '[id:' there would read to the end of the comments, quadratic in their length.
+    comments = comments[:comments.rfind("]") + 1]
     found = _ID.search(comments)
     skills = [t.replace("\\]", "]").strip()[:100] for t in _TAG.findall(comments)]
     skills = list(dict.fromkeys(s for s in skills + [skill] if s))
@@ -125,8 +128,8 @@ def _question(block, body_start):
     text = block.text
     if not block.text[body_start:].strip():
         raise _Skip("no question text")
-    opens = [i for i in range(body_start, len(text)) if text[i] == "{"]
-    closes = [i for i in range(body_start, len(text)) if text[i] == "}"]
+    opens = [match.start() for match in re.compile("{").finditer(text, body_start)]
+    closes = [match.start() for match in re.compile("}").finditer(text, body_start)]
     if not opens and not closes:
         raise _Skip("a description is not a question: it has no answers to grade")
     _check_braces(block, opens, closes)
@@ -190,10 +193,9 @@ def _answers(block, text, base, text_format):
 def _chunks(text, base, markers):
     """(offset of its marker, marker, text) for each answer; a blank lead before the first marker is dropped."""
     pieces, start, marker = [], 0, ""
-    for i, char in enumerate(text):
-        if char in markers:
-            pieces.append((base + max(start - 1, 0), marker, text[start:i]))
-            start, marker = i + 1, char
+    for match in re.finditer(f"[{markers}]", text):
+        pieces.append((base + max(start - 1, 0), marker, text[start:match.start()]))
+        start, marker = match.end(), match[0]
     pieces.append((base + max(start - 1, 0), marker, text[start:]))
     return pieces if pieces[0][2].strip() else pieces[1:]
 

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.utils.text import slugify
 from wagtail.models import Locale
 
-from quizzes.importing import IMPORT_FORMATS, FormatError, import_questions, read_text
+from quizzes.importing import IMPORT_FORMATS, MAX_FILE_BYTES, MAX_FILE_SIZE, FormatError, import_questions, read_text
 from quizzes.models import QuestionBank
 
 
 class Command(BaseCommand):
-    help = ("Import questions from a GIFT, Moodle XML or Aiken file into a bank. A malformed file "
-            "is reported with its line and nothing is imported.")
+    help = ("Import questions from a GIFT, Moodle XML or Aiken file (at most 5 MB) into a bank. "
+            "A malformed file is reported with its line and nothing is imported.")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -27,6 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise CommandError(f"{path}: the file is larger than {MAX_FILE_SIZE}, the limit for question files. "
+                                   "Nothing was imported.")
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
