@@ -10,7 +10,8 @@ needs to check them: the issuer profile with the public key, and the revocation 
   derived from SECRET_KEY, which suits development and tests only (docs/deploy.md).
 - Revocation: certificate `pk` is its index in one Bitstring Status List
   (`/credentials/status/revocation.json`, itself a signed credential), whose bit is set once the
-  certificate is revoked. Superseded certificates stay valid until they expire.
+  certificate is revoked. Superseded certificates stay valid until they expire. The signed list
+  is cached under a digest of what it is built from (see `status_list_credential`).
 
 All ids use `WAGTAILADMIN_BASE_URL`, never the request's host, so they do not depend on who asks.
 """
@@ -26,6 +27,7 @@ from functools import lru_cache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 from django.urls import reverse
@@ -44,6 +46,7 @@ OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
 STATUS_LIST_MIN_BITS = 131_072  # 16 KiB: the Bitstring Status List's minimum, for herd privacy
 STATUS_LIST_TTL = timedelta(days=1)
+STATUS_LIST_CACHE_SECONDS = 300  # a served list is at most this old: far inside its one-day validUntil
 
 
 def _base_url():
@@ -228,11 +231,24 @@ def build_status_list_credential(revoked, *, length, now):
 
 
 def status_list_credential(*, now=None):
-    """The platform's revocation list as served (two queries, whatever the number of certificates)."""
+    """The platform's revocation list as served (two queries, whatever the number of certificates).
+
+    Both queries run on every call, and the cache key is a digest of what they return plus the
+    list's URL and the public key: a revocation committed by any worker or server changes the key
+    at the next request everywhere, whether the cache is each process's own or shared (Redis).
+    The cache saves only the build and signature; given `now`, the list is built afresh."""
     highest = Certificate.objects.aggregate(highest=Max("pk"))["highest"] or 0
     length = max(STATUS_LIST_MIN_BITS, (highest // 8 + 1) * 8)
-    revoked = Certificate.objects.filter(revoked_at__isnull=False).values_list("pk", flat=True)
-    return build_status_list_credential(list(revoked), length=length, now=now or timezone.now())
+    revoked = sorted(Certificate.objects.filter(revoked_at__isnull=False).values_list("pk", flat=True))
+    if now is not None:
+        return build_status_list_credential(revoked, length=length, now=now)
+    inputs = [status_list_url(), dataintegrity.multikey(signing_key().public_key()), length, *revoked]
+    key = "certification:status-list:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    document = cache.get(key)
+    if document is None:
+        document = build_status_list_credential(revoked, length=length, now=timezone.now())
+        cache.set(key, document, STATUS_LIST_CACHE_SECONDS)
+    return document
 
 
 def fetch_local(url):
