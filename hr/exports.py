@@ -30,7 +30,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from wagtail.admin.widgets.button import Button
 
-from content.spreadsheets import PLAIN_TYPES, csv_cell, escape_formula, looks_like_formula
+from content.spreadsheets import (
+    PLAIN_TYPES,
+    csv_cell,
+    escape_formula,
+    looks_like_formula,
+)
 
 CSV, XLSX = "csv", "xlsx"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

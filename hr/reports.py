@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from accounts.models import Department, EmployeeProfile
-from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
 from certification.models import EXPIRING_DAYS, Certificate, CertificateRule
+from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
 from quizzes.models import Attempt
 
 

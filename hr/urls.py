@@ -1,4 +1,5 @@
-"""HR's admin URLs, mounted at /admin/hr/ by `wagtail_hooks` (inside the admin's access guard)."""
+"""HR's admin URLs, mounted at /admin/hr/ by `wagtail_hooks` (inside the admin's access guard);
+/admin/hr/departments/ is the departments' viewset (`departments`)."""
 
 from django.urls import path
 
@@ -18,5 +19,4 @@ urlpatterns = [
     path("people/import/", views.ImportPeopleView.as_view(), name="import_people"),
     path("certificates/<int:certificate_id>/revoke/", views.RevokeCertificateView.as_view(), name="revoke"),
     path("assign/", views.AssignCourseView.as_view(), name="assign"),
-    path("departments/", views.DepartmentsView.as_view(), name="departments"),
 ]

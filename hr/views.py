@@ -1,5 +1,5 @@
 """HR's actions in the Wagtail admin: revoke a certificate (with a reason), assign a course to a
-person or a department, import people from a spreadsheet, and add departments.
+person or a department, and import people from a spreadsheet (departments: `departments`).
 
 Views parse the form and call the owning app's `api` (certification, courses, accounts); each
 checks its own permission before looking anything up, so a guessed id tells nothing.
@@ -8,10 +8,8 @@ checks its own permission before looking anything up, so a guessed id tells noth
 from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -169,40 +167,3 @@ class ImportPeopleView(HRFormView):
             form.add_error("file", _("%(error)s Nothing was imported.") % {"error": error})
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(form=self.form_class(), report=report))
-
-
-# Departments --------------------------------------------------------------------------------------
-
-class DepartmentForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
-    code = forms.SlugField(label=gettext_lazy("Code"), max_length=40,
-                           help_text=gettext_lazy("Letters, digits and “-”; used by people imports."))
-    parent = DepartmentChoiceField(label=gettext_lazy("Part of"), queryset=Department.objects.order_by("path"),
-                                   required=False, empty_label=gettext_lazy("(top level)"))
-
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if Department.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("Another department has this code."))
-        return code
-
-
-class DepartmentsView(HRFormView):
-    permission = IMPORT_PEOPLE
-    form_class = DepartmentForm
-    template_name = "hr/departments.html"
-    page_title = gettext_lazy("Departments")
-    header_icon = "group"
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        department = accounts_api.add_department(data["name"], code=data["code"], parent=data["parent"])
-        messages.success(self.request, _("Department %(name)s added.") % {"name": department.name})
-        return redirect(reverse("hr_reports:departments"))
-
-    def get_context_data(self, **kwargs):
-        from django.db.models import Count
-
-        context = super().get_context_data(**kwargs)
-        context["departments"] = Department.objects.order_by("path").annotate(people=Count("employees"))
-        return context

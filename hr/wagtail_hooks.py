@@ -1,4 +1,4 @@
-"""The "HR reports" admin menu and its URLs (hr/urls.py).
+"""The "HR reports" admin menu, its URLs (hr/urls.py) and the departments' viewset.
 
 Wagtail wraps hook URLs in its admin-access guard; each view then checks its own HR permission
 (`hr.models`), which the HR group and superusers hold."""
@@ -7,13 +7,25 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.permissions import register_permission_policy
 
+from accounts.models import Department
+
+from .departments import DepartmentPermissionPolicy, DepartmentViewSet
 from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_REPORTS
+
+# Before anything asks for Department's policy (Wagtail would make a per-model fallback).
+register_permission_policy(Department, DepartmentPermissionPolicy(Department))
 
 
 @hooks.register("register_admin_urls")
 def register_hr_urls():
     return [path("hr/", include("hr.urls"))]
+
+
+@hooks.register("register_admin_viewset")
+def register_departments():
+    return DepartmentViewSet("hr_departments")
 
 
 class PermissionMenuItem(MenuItem):
@@ -34,7 +46,7 @@ def _hr_menu():
         PermissionMenuItem(_("People and transcripts"), "hr_reports:people", VIEW_REPORTS, icon_name="user", order=400),
         PermissionMenuItem(_("Assign a course"), "hr_reports:assign", ASSIGN_COURSE, icon_name="calendar", order=500),
         PermissionMenuItem(_("Import people"), "hr_reports:import_people", IMPORT_PEOPLE, icon_name="upload", order=600),
-        PermissionMenuItem(_("Departments"), "hr_reports:departments", IMPORT_PEOPLE, icon_name="group", order=700),
+        PermissionMenuItem(_("Departments"), "hr_departments:index", IMPORT_PEOPLE, icon_name="group", order=700),
     ])
 
 
