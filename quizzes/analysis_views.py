@@ -22,12 +22,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page
 
+from content import spreadsheets
+
 from . import analysis
 from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
 
 PERMISSION = "quizzes.change_question"
 CHART = {"width": 640, "height": 240, "left": 36, "bottom": 28, "top": 20}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 KINDS = dict(QuestionType.choices)
 
 
@@ -165,14 +166,9 @@ class _Echo:
 
 
 def csv_cell(value):
-    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula gets a leading
-    quote (OWASP "CSV injection"); numbers are written as numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Figures to two places; text that a spreadsheet would run as a formula gets a leading
+    quote (`content.spreadsheets`), other numbers stay numbers."""
+    return f"{value:.2f}" if isinstance(value, float) else spreadsheets.csv_cell(value)
 
 
 def csv_rows(stats, questions):

@@ -391,3 +391,12 @@ def test_quiz_list_queries_do_not_grow_with_quizzes(instructor_client, make_tree
     instructor_client.get(url)
     with django_assert_num_queries(INDEX_QUERIES):
         assert instructor_client.get(url).status_code == 200
+
+
+def test_csv_cells_defuse_full_width_formula_starts_too():
+    """＝ ＋ － ＠ (which spreadsheets with Chinese input fold to = + - @) and a leading tab get
+    the quote as well; figures stay figures."""
+    from quizzes.analysis_views import csv_cell
+
+    assert [str(csv_cell(v)) for v in ("＝1+1", "＠x", "－1", "\t=1", -0.5, 3, None)] == [
+        "'＝1+1", "'＠x", "'－1", "'\t=1", "-0.50", "3", ""]
