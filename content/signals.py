@@ -3,7 +3,7 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .middleware import invalidate
+from . import cache_keys
 
 
 @receiver(page_published)
@@ -15,4 +15,4 @@ from .middleware import invalidate
 def empty_page_caches(sender, **kwargs):
     """Whatever changes which pages are live, where they sit or who may see them empties the
     anonymous page cache and the course outlines (courses.outline), which share its version."""
-    invalidate()
+    cache_keys.advance_version()

@@ -4,8 +4,9 @@ lessons, and what each module needs first.
 Every learner page reads it and adds only the learner's own rows (completed lessons, enrolment,
 assessed modules), so a lesson or the dashboard costs a few small queries rather than a
 listing, a grouped aggregate and a privacy check per request. It is built in a fixed number
-of queries and kept in the cache under the content version (content.middleware), which
-publishing, unpublishing, moving or deleting a page and changing a page's privacy advance.
+of queries and kept in the cache under the content version (content.cache_keys), which
+publishing, unpublishing, moving or deleting a page and changing a page's privacy advance;
+reading it costs one cache round trip (the version and the outline together).
 
 An in-process cache is not shared between an app server's workers: one that did not handle the
 change keeps its copy for at most COURSE_OUTLINE_CACHE_SECONDS (with REDIS_URL there is one
@@ -16,10 +17,9 @@ writes (courses.api) always read a fresh outline.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from wagtail.models import Page, PageViewRestriction
 
-from content.middleware import current_version
+from content import cache_keys
 
 from .models import CoursePage, LessonPage, ModulePage
 
@@ -92,9 +92,12 @@ def build_outline(course):
 
 def outline_at(course_path, *, fresh=False):
     """The outline of the course at `course_path`, from the cache unless `fresh`."""
-    key = f"course-outline:{current_version()}:{course_path}"
-    outline = None if fresh else cache.get(key)
+    key = cache_keys.outline_key(course_path)
+    if fresh:
+        outline, version = None, cache_keys.current_version()
+    else:
+        outline, version = cache_keys.read(key)
     if outline is None:
         outline = build_outline(CoursePage.objects.select_related("locale").get(path=course_path))
-        cache.set(key, outline, settings.COURSE_OUTLINE_CACHE_SECONDS)
+        cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS)
     return outline

@@ -19,6 +19,8 @@ USED_WITHOUT_IMPORT = {
     "pytest-django": "pytest plugin (pytest.ini)",
     "pytest-xdist": "pytest plugin (`make test` runs -n 2)",
     "pytest-playwright": "pytest plugin (the browser tests' page fixtures)",
+    "ruff": "the linter, run as a command",
+    "import-linter": "the dependency contracts, run as `lint-imports`",
 }
 
 

@@ -65,7 +65,8 @@ def test_learner_pages_send_a_content_security_policy(client, tree):
 def test_anonymous_catalog_is_served_from_cache_until_a_page_is_published(client, tree, django_assert_num_queries):
     """The anonymous catalog costs no query once cached; publishing empties the cache."""
     catalog_url = tree.course.get_parent().url
-    client.get(catalog_url)
+    client.get(catalog_url)  # the process learns that the catalog opts in (content.middleware)
+    client.get(catalog_url)  # … and stores it
     with django_assert_num_queries(0):
         assert client.get(catalog_url).status_code == 200
     tree.course.title = "Renamed course"

@@ -1,0 +1,66 @@
+"""Cache keys, and the content version that retires every copy built from the page tree.
+
+The anonymous page cache (content.middleware) and the course outlines (courses.outline) store
+`(version, value)` entries. Publishing, unpublishing, moving or deleting a page and changing a
+page's privacy advance the version (content.signals), and a reader fetches the version and the
+entry in one `get_many`, so checking that a copy is current costs no second cache round trip.
+The version lives in the cache: with a shared cache (REDIS_URL) every app server sees an
+advance at once; an in-process cache's other workers keep their copies until they expire.
+
+Keys are short and of bounded length whatever a visitor sends: a page's URL is hashed with MD5,
+as Django's own `get_cache_key` does, so no key comes near memcached's 250-character limit.
+"""
+
+import hashlib
+import secrets
+
+from django.core.cache import cache
+
+PREFIX = "oa"
+VERSION_KEY = f"{PREFIX}:content-version"
+
+
+def page_key(url):
+    """The anonymous page cache's key of an absolute URL (scheme, host and path)."""
+    digest = hashlib.md5(url.encode(errors="backslashreplace"), usedforsecurity=False).hexdigest()
+    return f"{PREFIX}:page:{digest}"
+
+
+def outline_key(course_path):
+    """A course outline's key; tree paths are short (four characters a level)."""
+    return f"{PREFIX}:outline:{course_path}"
+
+
+def current_version():
+    """The content version. A missing one (a cleared or culled cache) starts at a random value,
+    so that no copy made before is taken for current."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.randbits(48), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def advance_version():
+    """Retire every stored page and outline."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet: any new one retires the copies
+        cache.set(VERSION_KEY, secrets.randbits(48), None)
+
+
+def read(key):
+    """`(value, version)`: the value stored at `key` if it was stored under the current version
+    (else None), and that version, to store a fresh value under."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return None, current_version()
+    entry = found.get(key)
+    return (entry[1] if entry is not None and entry[0] == version else None), version
+
+
+def store(key, value, version, timeout):
+    """Store `value` as current for `version` (read before it was built: a change made while it
+    was being built has advanced the version, and the copy is never served)."""
+    cache.set(key, (version, value), timeout)
