@@ -28,7 +28,10 @@ from wagtail.models import Page
 
 from accounts.models import Department, EmployeeProfile
 from certification.models import EXPIRING_DAYS, Certificate, CertificateRule
+from certification.queries import certificates_of
 from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
+from courses.outline import outline_at
+from courses.queries import Progress, completed_lesson_keys, progress_of
 from quizzes.models import Attempt
 
 
@@ -84,14 +87,15 @@ class Requirements:
 
     def __init__(self):
         language = get_language()
-        course_at, titles = {}, {}
+        course_at, titles, pages = {}, {}, {}
         for row in CoursePage.objects.order_by("path").values("path", "title", "translation_key", "locale__language_code"):
             key = row["translation_key"]
             course_at[row["path"]] = key
             if key not in titles or row["locale__language_code"] == language:
-                titles[key] = row["title"]
+                titles[key], pages[key] = row["title"], row["path"]
         self.course_titles = titles
-        self.course_paths = course_at
+        self.course_paths = course_at  # every language's page: path → course key
+        self.course_page_paths = pages  # course key → its page in the admin's language (or the first)
         self.rules_by_course = {}
         self.rules = {}
         for row in CertificateRule.objects.filter(active=True).order_by("slug").values("id", "slug", "title", "title_en", "exam__path"):
@@ -356,49 +360,38 @@ def certificates_in_force(*, now=None):
 
 @dataclass
 class CourseLine:
-    course_key: object
+    """A course on a transcript: its title, the person's progress in it (as their dashboard
+    counts it, `courses.queries`), enrolment and due date."""
+
     title: str
+    progress: Progress
     enrolled: bool
     due_date: object
-    done: int
-    total: int
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def complete(self):
-        return self.total > 0 and self.done >= self.total
-
-    def overdue(self, today):
-        return self.due_date is not None and self.due_date < today and not self.complete
+    overdue: bool  # not complete after the due date
 
 
 def transcript(person, *, now=None):
     """One person's courses (enrolled or assigned) with progress, quiz attempts and certificates."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     requirements = Requirements()
     required = requirements.courses_of(person.pk, department_path(person))
     enrolments = {e["course_key"]: e["due_date"] for e in Enrolment.objects.filter(user=person).values("course_key", "due_date")}
-    lessons = course_lessons(requirements)
-    completed = set(LessonProgress.objects.filter(user=person).values_list("lesson_key", flat=True))
+    completed = completed_lesson_keys(person)
     courses = []
     for key in sorted(set(required) | set(enrolments), key=lambda k: requirements.course_titles.get(k, "")):
-        keys = lessons.get(key, set())
+        path = requirements.course_page_paths.get(key)
+        progress = progress_of(outline_at(path).all_lessons(), completed) if path else Progress()
         due = min((d for d in (required.get(key), enrolments.get(key)) if d), default=None)
-        courses.append(CourseLine(key, requirements.course_titles.get(key, str(key)), key in enrolments, due,
-                                  len(keys & completed), len(keys)))
+        overdue = due is not None and due < today and not progress.complete
+        courses.append(CourseLine(requirements.course_titles.get(key, str(key)), progress, key in enrolments, due, overdue))
     attempts = list(Attempt.objects.filter(user=person).select_related("quiz").order_by("-started_at"))
-    certificates = list(Certificate.objects.filter(user=person).select_related("rule").order_by("rule__slug", "-issued_at"))
-    for certificate in certificates:
-        certificate.current_status = certificate.status_at(now)
+    certificates = certificates_of(person)
     rules = [
         (rule, due, cell_state(*_held(certificates, rule), due, now))
         for rule, due in requirements.rules_of(person.pk, department_path(person))
     ]
-    return {"courses": courses, "attempts": attempts, "certificates": certificates, "required": rules,
-            "today": timezone.localdate(now)}
+    return {"courses": courses, "attempts": attempts, "certificates": certificates, "required": rules}
 
 
 def _held(certificates, rule):
@@ -409,9 +402,10 @@ def _held(certificates, rule):
 def transcript_export_rows(person, data):
     """The transcript as flat rows: one per course, attempt and certificate."""
     for line in data["courses"]:
-        yield {"section": "course", "item": line.title, "status": "complete" if line.complete else (
-            "overdue" if line.overdue(data["today"]) else "in progress"),
-            "score": f"{line.percent}%", "date": line.due_date, "detail": f"{line.done}/{line.total} lessons"}
+        progress = line.progress
+        yield {"section": "course", "item": line.title, "status": "complete" if progress.complete else (
+            "overdue" if line.overdue else "in progress"),
+            "score": f"{progress.percent}%", "date": line.due_date, "detail": f"{progress.done}/{progress.total} lessons"}
     for attempt in data["attempts"]:
         yield {"section": "attempt", "item": attempt.quiz.title, "status": "passed" if attempt.passed else attempt.status,
                "score": attempt.percent, "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,

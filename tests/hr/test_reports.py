@@ -171,6 +171,17 @@ def test_transcript_shows_courses_attempts_and_certificates(client, hr, org, rul
     assert [row["section"] for row in rows] == ["course", "attempt", "certificate"]
 
 
+def test_a_transcript_counts_progress_as_the_learners_dashboard_does(org, quiz_setup):
+    from courses.queries import dashboard
+
+    person = org["current"]
+    for lesson in quiz_setup.tree.lessons[0][:2]:
+        courses_api.complete_lesson(person, lesson)
+    lines = reports.transcript(person)["courses"]
+    assert [line.progress for line in lines] == [card.progress for card in dashboard(person)]
+    assert (lines[0].progress.done, lines[0].progress.total, lines[0].overdue) == (2, 6, False)
+
+
 # Exports ---------------------------------------------------------------------------------------
 
 def body(response):
