@@ -1,7 +1,7 @@
 """Checking a people file (CSV or XLSX) before anything is written.
 
 `people_file.read_rows` reads the file within its limits; `plan_import` checks every row against
-the file and the database (a fixed number of queries per CHUNK rows) and returns a plan: what to
+the file and the database (a fixed number of queries per `in_list_size()` rows) and returns a plan: what to
 create, what to update, which departments to add, and every error with its row number and
 column. `accounts.api.import_people` writes the plan in one transaction, and only when no row
 has an error.
@@ -21,6 +21,7 @@ Row numbers are the spreadsheet's: the header is row 1, the first person row 2.
 
 import hashlib
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -40,7 +42,6 @@ PATH_SEPARATOR = "/"
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LENGTHS = {"employee_id": 40, "email": 254, "display_name": 120, "department_code": 40}
 MAX_LISTED_ERRORS = 1_000  # a report lists this many row errors and counts the rest
-CHUNK = 900  # values per `IN (…)`: within every database's parameter limit (SQLite's old 999)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +122,26 @@ class ImportReport:
 
 class _Lookups:
     """Everything the checks compare against, read in a fixed number of queries per
-    `CHUNK` people (an `IN (…)` list stays within every database's parameter limit)."""
+    `in_list_size()` people. Only the fields that the checks and the writes use are loaded:
+    a large file brings tens of thousands of users."""
 
     def __init__(self, rows):
         User = get_user_model()
         ids = {data.get("employee_id", "") for _n, data in rows} - {""}
         emails = {str(data.get(c, "")).lower() for _n, data in rows for c in ("email", "manager_email")} - {""}
         self.profiles, self.users, self.addresses = {}, {}, {}
+        user_fields = ("email", "display_name", "preferred_language")
         for chunk in chunks(ids):
-            self.profiles.update((p.employee_id, p) for p in EmployeeProfile.objects.filter(employee_id__in=chunk).select_related("user", "manager"))
-        for chunk in chunks(emails):
+            self.profiles.update((p.employee_id, p) for p in (
+                EmployeeProfile.objects.filter(employee_id__in=chunk).select_related("user", "manager")
+                .only("employee_id", "department", "hire_date", "user", *(f"user__{f}" for f in user_fields),
+                      "manager", "manager__email")
+            ))
+        for chunk in chunks(emails):  # every chunk scans the table (by lower-cased email): few, large chunks
             self.users.update(
                 (u.email_lower, u)
-                for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk).select_related("employee")
+                for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
+                .select_related("employee").only(*user_fields, "employee__employee_id")
             )
             self.addresses.update(
                 EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
@@ -152,11 +160,21 @@ class _Lookups:
 
 
 def chunks(values, size=None):
-    """`values` in lists of `size` (CHUNK): for `IN (…)` lookups and batched writes."""
+    """`values` in lists of `size` (default: `in_list_size()`), for `IN (…)` lookups and
+    batched writes."""
     values = list(values)
-    size = size or CHUNK
+    size = size or in_list_size()
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def in_list_size():
+    """Values per `IN (…)`: 10,000, or fewer within an SQLite build's parameter limit (999
+    before SQLite 3.32, 32,766 after)."""
+    if connection.vendor != "sqlite":
+        return 10_000  # PostgreSQL's protocol allows 65,535 parameters
+    connection.ensure_connection()
+    return min(10_000, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 10)
 
 
 def plan_import(rows):

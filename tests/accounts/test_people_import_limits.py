@@ -290,6 +290,23 @@ def test_more_people_than_the_databases_parameter_limit_are_created_then_updated
     assert EmployeeProfile.objects.filter(manager__email="p00000@example.org").count() == 1499
 
 
+def test_a_changed_email_becomes_the_verified_primary_address(ops):
+    """Batched address updates: the old address renamed; an unverified second address that
+    already had the new email promoted (the old one removed); a missing address created."""
+    report = run(csv_bytes(people(3)), "csv")
+    assert len(report.created) == 3
+    second = User.objects.get(email="p00001@example.com")
+    EmailAddress.objects.create(user=second, email="p00001@example.org", verified=False, primary=False)
+    EmailAddress.objects.filter(email="p00002@example.com").delete()
+    report = run(csv_bytes(people(3, domain="example.org")), "csv")
+    assert len(report.updated) == 3, report.errors
+    assert sorted(EmailAddress.objects.values_list("user__employee__employee_id", "email", "verified", "primary")) == [
+        ("E00000", "p00000@example.org", True, True),
+        ("E00001", "p00001@example.org", True, True),
+        ("E00002", "p00002@example.org", True, True),
+    ]
+
+
 def test_a_file_with_many_bad_rows_lists_the_first_thousand_and_counts_all(ops):
     rows = [[f"E{i}", "", "", "ops", ""] for i in range(1001)]
     report = run(csv_bytes(rows), "csv")
