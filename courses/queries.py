@@ -207,6 +207,15 @@ def course_outline(course, user):
     }
 
 
+def course_state(course, user, *, fresh=False):
+    """The course's module cards (done and locks) for `user`, and whether they are enrolled;
+    for pages of the course that are not modules (its final exam). Writes pass `fresh`."""
+    outline = outline_at(course.path, fresh=fresh)
+    learner = learner_of(user)
+    cards = _module_cards(outline.modules, module_progress(outline, learner.lessons), learner.modules)
+    return cards, course.translation_key in learner.courses
+
+
 def module_state(module, user, *, fresh=False):
     """The module's course, its card among its siblings (progress and lock) and enrolment.
     Writes pass `fresh`, so that a lock is never judged on an outline that is out of date."""

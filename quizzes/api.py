@@ -19,15 +19,16 @@ from django.utils.translation import gettext as _
 from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
+from courses.queries import course_state, module_state
 
 from .grading import clean_response, grade
-from .models import Attempt, AttemptQuestion, AttemptStatus, GradingMethod, Question, QuizPage
+from .models import AnswersShown, Attempt, AttemptQuestion, AttemptStatus, GradingMethod, Question, QuizPage, ReviewPolicy
 from .queries import attempt_for_grading, question_to_answer, store_answer
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
     "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts", "parse_position",
-    "attempt_graded", "can_start", "quiz_grade",
+    "attempt_graded", "can_start", "access_refusal", "quiz_grade", "review_level",
 ]
 
 # Sent after an attempt is graded, inside the grading transaction (certification listens).
@@ -125,12 +126,36 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
 
 
 def _check_course_access(user, quiz):
-    parent = quiz.get_parent().specific
-    if isinstance(parent, ModulePage):
-        try:
-            courses_api.check_module_open(user, parent)
-        except courses_api.ProgressDenied as denied:
-            raise QuizError(str(denied)) from None
+    reason = access_refusal(user, quiz, fresh=True)
+    if reason:
+        raise QuizError(reason)
+
+
+def access_refusal(user, quiz: QuizPage, *, fresh=False):
+    """None if the course lets `user` take `quiz`, else the reason. Enrolment in the course is
+    always required. A module's quiz opens with its module (past its prerequisite); the final
+    exam (a quiz under the course), if it `requires_modules_complete`, once every module is
+    done. Writes pass `fresh`, so a lock is never judged on an outline that is out of date."""
+    parent = quiz.get_parent()  # a plain Page: its class comes from the cached content type
+    if issubclass(parent.specific_class, ModulePage):
+        course, card = module_state(parent, user, fresh=fresh)
+        if not card.enrolled:
+            return _enrol_first(course)
+        if card.locked_by is not None:
+            return _("This module is locked: finish “%(module)s” first.") % {"module": card.locked_by.title}
+        return None
+    cards, enrolled = course_state(parent, user, fresh=fresh)
+    if not enrolled:
+        return _enrol_first(parent)
+    unfinished = next((card.page for card in cards if not card.done), None)
+    if quiz.requires_modules_complete and unfinished is not None:
+        return _("The final exam opens once every module is done: finish “%(module)s” first.") % {
+            "module": unfinished.title}
+    return None
+
+
+def _enrol_first(course):
+    return _("Enrol in “%(course)s” to take this quiz.") % {"course": course.title}
 
 
 def _draw(quiz, user):
@@ -312,6 +337,28 @@ def finalise_overdue_attempts(*, now=None):
                 _finish(attempt, now, "sweep")
                 count += 1
     return count
+
+
+# Reviewing ----------------------------------------------------------------------------------
+
+def review_level(attempt, *, now=None):
+    """How much of a graded attempt its owner may see now: None (nothing yet) or a
+    `ReviewPolicy` level. Right answers, and the per-choice feedback and explanations that give
+    them away, wait for the quiz's `answers_shown` moment (Moodle's "later, while the quiz is
+    still open"); until then a review that would show them shows the score only. By default
+    that moment is a passing attempt or the quiz's close, so blank attempts, which are drawn
+    unseen questions first, never collect a bank's answers."""
+    quiz = attempt.quiz
+    closed = quiz.closes_at is not None and (now or timezone.now()) >= quiz.closes_at
+    if quiz.review_policy == ReviewPolicy.AFTER_CLOSE:
+        return ReviewPolicy.FEEDBACK if closed else None
+    if quiz.review_policy in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK) and not (
+        closed
+        or quiz.answers_shown == AnswersShown.ALWAYS
+        or (quiz.answers_shown == AnswersShown.PASSED_OR_CLOSED and attempt.passed)
+    ):
+        return ReviewPolicy.SCORE
+    return quiz.review_policy
 
 
 def quiz_grade(attempts, method):

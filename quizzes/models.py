@@ -160,6 +160,15 @@ class ReviewPolicy(models.TextChoices):
     AFTER_CLOSE = "after_close", _("Nothing until the quiz closes")
 
 
+class AnswersShown(models.TextChoices):
+    """When a review may show right answers (and the feedback and explanations that give them
+    away); before that it shows the score. Moodle's "later, while the quiz is still open"."""
+
+    PASSED_OR_CLOSED = "passed_or_closed", _("In a passing attempt's review, or once the quiz closes")
+    CLOSED = "closed", _("Once the quiz closes")
+    ALWAYS = "always", _("In every attempt's review")
+
+
 class QuizPage(Page):
     """A module's quiz, or (under a course) the final exam drawing from several banks."""
 
@@ -170,8 +179,15 @@ class QuizPage(Page):
     time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"), default=0, help_text=_("0 = untimed."))
     grading_method = models.CharField(_("grade"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST)
     review_policy = models.CharField(_("after submission show"), max_length=12, choices=ReviewPolicy.choices, default=ReviewPolicy.FEEDBACK)
+    answers_shown = models.CharField(
+        _("show right answers"), max_length=20, choices=AnswersShown.choices, default=AnswersShown.PASSED_OR_CLOSED,
+        help_text=_("Until then a review shows the score only, so blank attempts cannot collect a bank's answers."))
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
+    requires_modules_complete = models.BooleanField(
+        _("only after every module is done"), default=True,
+        help_text=_("Final exam (a quiz under the course): locked until the trainee has completed every "
+                    "module. Enrolment in the course is always required."))
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -179,8 +195,8 @@ class QuizPage(Page):
         MultiFieldPanel([
             FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts"), FieldPanel("wait_minutes")]),
             FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("grading_method")]),
-            FieldRowPanel([FieldPanel("review_policy"), FieldPanel("closes_at")]),
-            FieldPanel("shuffle_choices"),
+            FieldRowPanel([FieldPanel("review_policy"), FieldPanel("answers_shown"), FieldPanel("closes_at")]),
+            FieldRowPanel([FieldPanel("shuffle_choices"), FieldPanel("requires_modules_complete")]),
         ], heading=_("Settings")),
     ]
     parent_page_types = ["courses.ModulePage", "courses.CoursePage"]

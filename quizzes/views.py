@@ -1,5 +1,6 @@
 """Quiz views: parse input, call `quizzes.api`, render. Nothing that reveals a right answer,
-a fraction or feedback is sent while an attempt is open: templates only get `public_question`."""
+a fraction or feedback is sent while an attempt is open: templates only get `public_question`;
+after grading, only what `api.review_level` allows."""
 
 import json
 
@@ -27,7 +28,8 @@ def quiz_page_context(quiz, request):
         "attempts": attempts,
         "open_attempt": open_attempt,
         "best": api.quiz_grade(attempts, quiz.grading_method),
-        "start_refusal": None if open_attempt else api.can_start(user, quiz, attempts=attempts),
+        "start_refusal": None if open_attempt else (
+            api.access_refusal(user, quiz) or api.can_start(user, quiz, attempts=attempts)),
     }
 
 
@@ -188,15 +190,6 @@ def _save_form_answers(user, attempt_id, data):
                 pass  # an unreadable field counts as unanswered, like a blank one
 
 
-def review_level(attempt, now=None):
-    """How much of the graded attempt its owner may see now."""
-    quiz = attempt.quiz
-    if quiz.review_policy == ReviewPolicy.AFTER_CLOSE:
-        closed = quiz.closes_at and (now or timezone.now()) >= quiz.closes_at
-        return ReviewPolicy.FEEDBACK if closed else None
-    return quiz.review_policy
-
-
 def reviewed_question(question, level):
     spec = question.spec
     item = public_question(question)
@@ -241,14 +234,16 @@ def result(request, attempt_id):
         return _error(request, error)
     if attempt.is_open:
         return redirect("quizzes:attempt", attempt.pk)
-    level = review_level(attempt)
+    level = api.review_level(attempt)
     questions = []
     if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
         questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+    withheld = level == ReviewPolicy.SCORE and attempt.quiz.review_policy != ReviewPolicy.SCORE
     return render(request, "quizzes/result.html", {
         "attempt": attempt,
         "quiz": attempt.quiz,
         "level": level,
         "questions": questions,
+        "answers_later": attempt.quiz.answers_shown if withheld else None,
         "quiz_url": attempt.quiz.url,
     })

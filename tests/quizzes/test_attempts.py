@@ -315,11 +315,11 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
         api.submit_attempt(trainee, api.start_attempt(trainee, setup.quiz).pk)
     client.force_login(trainee)
     client.get(setup.quiz.url)
-    # session, user, quiz, attempts so far, parent module, module lock on a fresh outline
-    # (course, privacy, modules, lessons, translations; the learner's lessons, completions and
-    # enrolments in one query), seen questions, draws, candidates, questions, answers, insert
-    # attempt, insert questions, savepoints
-    with django_assert_num_queries(24):
+    # session, user, quiz, attempts so far, parent module (its class from the cached content
+    # type), module lock on a fresh outline (course, privacy, modules, lessons, translations; the
+    # learner's lessons, completions and enrolments in one query), seen questions, draws,
+    # candidates, questions, answers, insert attempt, insert questions, savepoints
+    with django_assert_num_queries(23):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, the question with its attempt's state, update (answer and its score)
@@ -340,8 +340,9 @@ def test_quiz_page_queries_do_not_grow_with_attempts(client, quiz_setup, trainee
     client.force_login(trainee)
     client.get(quiz_setup.quiz.url)
     # session, user, Wagtail routing (site, locale, catalog, page by path, specific, alias and
-    # restriction checks), translations for the switcher, attempts, parent for the crumbs
-    with django_assert_num_queries(12):
+    # restriction checks), translations for the switcher, attempts, parent (crumbs and lock),
+    # the learner's lessons, completions and enrolments for the lock (the outline is cached)
+    with django_assert_num_queries(13):
         assert client.get(quiz_setup.quiz.url).status_code == 200
 
 
