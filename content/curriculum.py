@@ -2,7 +2,8 @@
 
 Nothing here touches the database: `read_curriculum` either returns the whole course or raises
 `CurriculumError` naming the file and line at fault, so a loader can validate everything
-before it writes anything.
+before it writes anything. YAML is read with the line of every key and list item (`Lines`), so
+an error names the line of the value at fault, not the file's first line.
 """
 
 import hashlib
@@ -23,6 +24,50 @@ class CurriculumError(Exception):
     def __init__(self, path, line, message):
         self.path, self.line, self.message = Path(path), line, message
         super().__init__(f"{path}:{line}: {message}")
+
+
+class Lines(dict):
+    """The line of each key and list item of a YAML document, by path: ("choices", 1, "fraction")."""
+
+    def of(self, *path, default=1):
+        """The line of `path`, else of the nearest enclosing value that has one."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self:
+                return self[path[:end]]
+        return default
+
+    def shifted(self, offset):
+        return Lines({path: line + offset for path, line in self.items()})
+
+
+def load_yaml(text):
+    """(data, Lines) of one YAML document, read as `yaml.safe_load` reads it."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines = Lines()
+    _collect_lines(node, (), lines, set())
+    return data, lines
+
+
+def _collect_lines(node, path, lines, seen):
+    if node is None:
+        return
+    lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen:  # an alias: its lines are already known, and aliases may nest exponentially
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines[path + (key.value,)] = key.start_mark.line + 1
+                _collect_lines(value, path + (key.value,), lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_lines(item, path + (index,), lines, seen)
 
 
 @dataclass
@@ -54,6 +99,7 @@ class ModuleSource:
     lessons: list
     folder: Path
     questions: list = field(default_factory=list)  # dicts from questions.yaml, each with "_line"
+    lines: Lines = field(default_factory=Lines, repr=False, compare=False)  # of module.yaml
 
     def digest(self, language):
         fields = {"minutes": self.estimated_minutes, "prerequisite": self.prerequisite, "assessed": bool(self.questions)}
@@ -81,21 +127,21 @@ def _digest(data):
 def read_curriculum(directory) -> CourseSource:
     directory = Path(directory)
     course = _load_yaml(directory / "course.yaml")
-    _require(course, directory / "course.yaml", ["slug", "title", "summary", "introduction"])
+    course.require(["slug", "title", "summary", "introduction"])
     modules = [_read_module(folder) for folder in sorted(directory.iterdir()) if _is_module(folder)]
     earlier = set()
     for module in modules:
         if module.prerequisite and module.prerequisite not in earlier:
             raise CurriculumError(
-                module.folder / "module.yaml", 1,
+                module.folder / "module.yaml", module.lines.of("prerequisite"),
                 f"prerequisite '{module.prerequisite}' is not a module that comes before this one",
             )
         earlier.add(module.slug)
     return CourseSource(
-        slug=course["slug"],
-        title=_both(course, "title", directory / "course.yaml"),
-        summary=_both(course, "summary", directory / "course.yaml"),
-        introduction=_both(course, "introduction", directory / "course.yaml"),
+        slug=course.data["slug"],
+        title=course.both("title"),
+        summary=course.both("summary"),
+        introduction=course.both("introduction"),
         modules=modules,
     )
 
@@ -105,29 +151,30 @@ def _is_module(path):
 
 
 def _read_module(folder):
-    meta_path = folder / "module.yaml"
-    meta = _load_yaml(meta_path)
-    _require(meta, meta_path, ["slug", "title", "introduction", "objectives"])
-    if not SLUG.match(str(meta["slug"])):
-        raise CurriculumError(meta_path, 1, f"slug '{meta['slug']}' is not a lowercase-hyphen slug")
-    objectives = _both(meta, "objectives", meta_path)
-    if not all(isinstance(items, list) for items in objectives.values()):
-        raise CurriculumError(meta_path, 1, "objectives must be lists")
+    meta = _load_yaml(folder / "module.yaml")
+    meta.require(["slug", "title", "introduction", "objectives"])
+    if not SLUG.match(str(meta.data["slug"])):
+        raise meta.error(f"slug '{meta.data['slug']}' is not a lowercase-hyphen slug", "slug")
+    objectives = meta.both("objectives")
+    for language, items in objectives.items():
+        if not isinstance(items, list):
+            raise meta.error("objectives must be lists", "objectives", language)
     stems = sorted({p.name.split(".")[0] for p in folder.glob("*.md")})
     lessons = [_read_lesson(folder, stem) for stem in stems]
     if not lessons:
-        raise CurriculumError(meta_path, 1, "the module has no lessons")
+        raise meta.error("the module has no lessons")
     questions_path = folder / "questions.yaml"
     return ModuleSource(
         questions=read_question_file(questions_path) if questions_path.exists() else [],
-        slug=meta["slug"],
-        estimated_minutes=int(meta.get("estimated_minutes") or 60),
-        prerequisite=meta.get("prerequisite"),
-        title=_both(meta, "title", meta_path),
-        introduction=_both(meta, "introduction", meta_path),
+        slug=meta.data["slug"],
+        estimated_minutes=meta.whole_number("estimated_minutes", 60),
+        prerequisite=meta.data.get("prerequisite"),
+        title=meta.both("title"),
+        introduction=meta.both("introduction"),
         objectives=objectives,
         lessons=lessons,
         folder=folder,
+        lines=meta.lines,
     )
 
 
@@ -137,25 +184,25 @@ def _read_lesson(folder, stem):
         path = folder / f"{stem}.{language}.md"
         if not path.exists():
             raise CurriculumError(path, 1, f"lesson '{stem}' has no {language} version")
-        front, body, body_line = split_front_matter(path)
-        _require(front, path, ["slug", "title"])
-        if slug is not None and front["slug"] != slug:
-            raise CurriculumError(path, 2, f"slug '{front['slug']}' differs from the other language's '{slug}'")
-        slug = front["slug"]
+        front, body, body_line = _front_matter(path)
+        front.require(["slug", "title"])
+        if slug is not None and front.data["slug"] != slug:
+            raise front.error(f"slug '{front.data['slug']}' differs from the other language's '{slug}'", "slug")
+        slug = front.data["slug"]
         if not SLUG.match(str(slug)):
-            raise CurriculumError(path, 2, f"slug '{slug}' is not a lowercase-hyphen slug")
+            raise front.error(f"slug '{slug}' is not a lowercase-hyphen slug", "slug")
         texts[language] = LessonText(
-            title=str(front["title"]),
-            summary=str(front.get("summary") or ""),
-            estimated_minutes=int(front.get("estimated_minutes") or 15),
+            title=str(front.data["title"]),
+            summary=str(front.data.get("summary") or ""),
+            estimated_minutes=front.whole_number("estimated_minutes", 15),
             body=parse_body(body, path, body_line),
         )
         files.append(path)
     return LessonSource(slug=slug, texts=texts, files=files)
 
 
-def split_front_matter(path):
-    """Return (front matter dict, body text, line number where the body starts)."""
+def _front_matter(path):
+    """(front matter, body text, line number where the body starts)."""
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -164,14 +211,12 @@ def split_front_matter(path):
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise CurriculumError(path, 1, "front matter is not closed by a '---' line") from None
-    try:
-        front = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 2  # +1 for 1-based lines, +1 for the opening '---'
-        raise CurriculumError(path, line, f"invalid front matter: {getattr(error, 'problem', error)}") from None
-    if not isinstance(front, dict):
-        raise CurriculumError(path, 2, "front matter must be a mapping of keys to values")
+    # The YAML starts on the file's second line, after the opening '---'.
+    front = _parse_yaml(path, "\n".join(lines[1:end]), "invalid front matter", first_line=2)
+    if front.data is None:
+        front.data = {}
+    if not isinstance(front.data, dict):
+        raise front.error("front matter must be a mapping of keys to values")
     return front, "\n".join(lines[end + 1 :]), end + 2
 
 
@@ -218,43 +263,70 @@ def _container_block(container, path):
 
 
 def read_question_file(path):
-    """The list of question mappings, each tagged with the line it starts on ("_line")."""
-    text = path.read_text(encoding="utf-8")
+    """The list of question mappings, each tagged with the line it starts on ("_line") and the
+    lines of its keys and list items ("_lines", by path inside the question)."""
+    questions = _parse_yaml(path, path.read_text(encoding="utf-8"), "invalid YAML")
+    if not isinstance(questions.data, list):
+        raise questions.error("expected a list of questions")
+    lines = [Lines() for _ in questions.data]  # each question's, by path inside it
+    for at, line in questions.lines.items():
+        if at:
+            lines[at[0]][at[1:]] = line
+    for index, item in enumerate(questions.data):
+        if not isinstance(item, dict):
+            raise questions.error("expected a list of questions, each a mapping of keys to values", index)
+        item.update(_line=lines[index][()], _lines=lines[index], _path=str(path))
+    return questions.data
+
+
+@dataclass
+class _Yaml:
+    """A YAML document read from `path`, with the line of each of its values."""
+
+    path: Path
+    data: object
+    lines: Lines
+
+    def error(self, message, *keys):
+        return CurriculumError(self.path, self.lines.of(*keys), message)
+
+    def require(self, keys):
+        """Every key is present and not empty; an empty one is named at its line."""
+        missing = [key for key in keys if not self.data.get(key)]
+        empty = [key for key in missing if key in self.data]
+        if missing:
+            raise self.error(f"missing {', '.join(missing)}", *empty[:1])
+
+    def both(self, key):
+        value = self.data[key]
+        if isinstance(value, dict) and all(value.get(lang) for lang in LANGUAGES):
+            return {lang: value[lang] for lang in LANGUAGES}
+        empty = [lang for lang in LANGUAGES if isinstance(value, dict) and lang in value]
+        raise self.error(f"'{key}' needs both {' and '.join(LANGUAGES)}", key, *empty[:1])
+
+    def whole_number(self, key, default):
+        value = self.data.get(key) or default
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise self.error(f"{key} must be a whole number, not '{value}'", key) from None
+
+
+def _parse_yaml(path, text, problem, first_line=1):
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data, lines = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise CurriculumError(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise CurriculumError(path, 1, "expected a list of questions")
-    for item, item_node in zip(data, node.value):
-        item["_line"] = item_node.start_mark.line + 1
-        item["_path"] = str(path)
-    return data
+        line = mark.line + first_line if mark else first_line
+        raise CurriculumError(path, line, f"{problem}: {getattr(error, 'problem', error)}") from None
+    lines.setdefault((), 1)
+    return _Yaml(Path(path), data, lines.shifted(first_line - 1))
 
 
 def _load_yaml(path):
     if not path.exists():
         raise CurriculumError(path, 1, "file is missing")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise CurriculumError(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, dict):
-        raise CurriculumError(path, 1, "expected a mapping of keys to values")
-    return data
-
-
-def _require(data, path, keys):
-    missing = [key for key in keys if not data.get(key)]
-    if missing:
-        raise CurriculumError(path, 1, f"missing {', '.join(missing)}")
-
-
-def _both(data, key, path):
-    value = data[key]
-    if not isinstance(value, dict) or any(not value.get(lang) for lang in LANGUAGES):
-        raise CurriculumError(path, 1, f"'{key}' needs both {' and '.join(LANGUAGES)}")
-    return {lang: value[lang] for lang in LANGUAGES}
+    document = _parse_yaml(path, path.read_text(encoding="utf-8"), "invalid YAML")
+    if not isinstance(document.data, dict):
+        raise document.error("expected a mapping of keys to values")
+    return document

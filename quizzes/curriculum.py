@@ -5,9 +5,13 @@ Called inside load_curriculum's transaction (courses.signals.curriculum_written)
 question raises CurriculumError naming its file and line, which rolls the whole load back.
 """
 
-from content.curriculum import LANGUAGES, CurriculumError
+import math
+from decimal import Decimal, InvalidOperation
 
-from .models import GradingMethod, Question, QuestionBank, QuizDraw, QuizPage, ReviewPolicy
+from content.curriculum import LANGUAGES, CurriculumError, Lines
+
+from .grading import parse_number
+from .models import Difficulty, GradingMethod, Question, QuestionBank, QuestionType, QuizDraw, QuizPage, ReviewPolicy
 from .questions import QuestionDataError, digest, normalise, write_question
 
 QUESTIONS_PER_MODULE_QUIZ = 10
@@ -44,11 +48,7 @@ def _write_translated_question(bank, raw, writer, existing):
     created = updated = 0
     translation_key = None
     for lang in LANGUAGES:
-        try:
-            data = normalise(_one_language(raw, lang))
-        except (QuestionDataError, KeyError, TypeError) as error:
-            message = f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise CurriculumError(raw["_path"], raw["_line"], f"question '{raw.get('key')}' ({lang}): {message}") from None
+        data = _question_data(raw, lang)
         locale = writer.locales[lang]
         question = existing.get((data["key"], locale.pk))
         source_digest = digest(data)
@@ -67,39 +67,128 @@ def _write_translated_question(bank, raw, writer, existing):
     return created, updated
 
 
+class _FieldError(Exception):
+    """A field of a questions.yaml question is wrong on its own; `path` leads to it."""
+
+    def __init__(self, path, message):
+        super().__init__(message)
+        self.path = path
+
+
+def _question_data(raw, lang):
+    """The question in one language, normalised; CurriculumError at the line of the field at
+    fault, or at the question's first line when the fault is how its answers go together."""
+    lines = raw.get("_lines") or Lines()
+    try:
+        data, answer_paths = _one_language(raw, lang)
+        _check_fields(data, answer_paths)
+        return normalise(data)
+    except _FieldError as error:
+        line, message = lines.of(*error.path, default=raw["_line"]), str(error)
+    except (QuestionDataError, TypeError) as error:
+        line, message = raw["_line"], str(error)
+    raise CurriculumError(raw["_path"], line, f"question '{raw.get('key')}' ({lang}): {message}")
+
+
+def _field(mapping, key, *path):
+    """mapping[key], where `path` leads to `mapping`; a missing key is named at its mapping."""
+    if not isinstance(mapping, dict):
+        raise _FieldError(path, "expected a mapping of keys to values")
+    if key not in mapping:
+        raise _FieldError(path, f"missing '{key}'")
+    return mapping[key]
+
+
+def _list(raw, key):
+    value = _field(raw, key)
+    if not isinstance(value, list):
+        raise _FieldError((key,), f"'{key}' must be a list")
+    return value
+
+
 def _one_language(raw, lang):
-    """The YAML question (both languages) as question data in one language."""
-    kind = raw["type"]
-    text = lambda value: value[lang] if isinstance(value, dict) else value  # noqa: E731
+    """The YAML question (both languages) as question data in one language, and for each
+    answer the path to the mapping or value it came from."""
+    kind = _field(raw, "type")
+
+    def text(value, *path):
+        return _field(value, lang, *path) if isinstance(value, dict) else value
+
     if kind in ("single_choice", "multiple_response"):
-        answers = [{"text": text(c["text"]), "fraction": c.get("fraction", 0), "feedback": text(c.get("feedback") or "")}
-                   for c in raw["choices"]]
+        paths = [("choices", i) for i in range(len(_list(raw, "choices")))]
+        answers = [{"text": text(_field(c, "text", *at), *at, "text"), "fraction": c.get("fraction", 0),
+                    "feedback": text(c.get("feedback") or "", *at, "feedback")} for c, at in zip(raw["choices"], paths)]
     elif kind == "true_false":
-        if not isinstance(raw["answer"], bool):
-            raise QuestionDataError("a true/false answer must be true or false")
+        if not isinstance(_field(raw, "answer"), bool):
+            raise _FieldError(("answer",), "a true/false answer must be true or false")
         answers = [{"text": "true", "fraction": 1 if raw["answer"] else 0},
                    {"text": "false", "fraction": 0 if raw["answer"] else 1}]
+        paths = [("answer",)] * 2
     elif kind == "numeric":
-        answers = [{"text": str(raw["answer"]), "fraction": 1, "tolerance": raw.get("tolerance", 0)}]
+        answers = [{"text": str(_field(raw, "answer")), "fraction": 1, "tolerance": raw.get("tolerance", 0)}]
+        paths = [("answer",)]
     elif kind == "short_text":
-        answers = [{"text": a, "fraction": 1} for a in raw["answers"][lang]]
+        accepted = _field(_field(raw, "answers"), lang, "answers")
+        if not isinstance(accepted, list):
+            raise _FieldError(("answers", lang), "accepted answers must be a list")
+        answers = [{"text": a, "fraction": 1} for a in accepted]
+        paths = [("answers", lang, i) for i in range(len(answers))]
     elif kind == "ordering":
-        answers = [{"text": text(item)} for item in raw["items"]]
+        paths = [("items", i) for i in range(len(_list(raw, "items")))]
+        answers = [{"text": text(item, *at)} for item, at in zip(raw["items"], paths)]
     elif kind == "matching":
-        answers = [{"text": text(p["left"]), "match": text(p["right"])} for p in raw["pairs"]]
+        paths = [("pairs", i) for i in range(len(_list(raw, "pairs")))]
+        answers = [{"text": text(_field(p, "left", *at), *at, "left"), "match": text(_field(p, "right", *at), *at, "right")}
+                   for p, at in zip(raw["pairs"], paths)]
     else:
-        raise QuestionDataError(f"unknown question type '{kind}'")
+        raise _FieldError(("type",), f"unknown question type '{kind}'")
     return {
-        "key": raw["key"],
+        "key": _field(raw, "key"),
         "type": kind,
-        "stem": text(raw["stem"]),
-        "explanation": text(raw.get("explanation") or ""),
+        "stem": text(_field(raw, "stem"), "stem"),
+        "explanation": text(raw.get("explanation") or "", "explanation"),
         "points": raw.get("points", 1),
         "difficulty": raw.get("difficulty"),
         "skills": raw.get("skills") or [],
         "units": ", ".join(raw.get("units") or []),
         "answers": answers,
-    }
+    }, paths
+
+
+def _check_fields(data, answer_paths):
+    """The checks `normalise` makes of single values, made here first to name each value's
+    line; what is left to `normalise` is how the answers go together."""
+    if data["type"] not in QuestionType.values:
+        raise _FieldError(("type",), f"unknown question type '{data['type']}'")
+    if not str(data["stem"] or "").strip():
+        raise _FieldError(("stem",), "the question has no text")
+    for answer, path in zip(data["answers"], answer_paths):
+        fraction = _float(answer.get("fraction", 0))
+        if fraction is None or not -1 <= fraction <= 1:
+            raise _FieldError((*path, "fraction"), f"fraction '{answer['fraction']}' is not a number from -1 to 1")
+        if answer.get("tolerance") is not None:
+            tolerance = _float(answer["tolerance"])
+            if tolerance is None or not 0 <= tolerance < math.inf:
+                raise _FieldError(("tolerance",), f"tolerance '{answer['tolerance']}' is not a number of 0 or more")
+        if data["type"] == "numeric" and parse_number(answer["text"]) is None:
+            raise _FieldError(path, f"'{answer['text']}' is not a number")
+        if data["type"] == "matching" and not answer.get("match"):
+            raise _FieldError((*path, "right"), "every matching item needs its match")
+    if (data["difficulty"] or Difficulty.MEDIUM) not in Difficulty.values:
+        raise _FieldError(("difficulty",), f"unknown difficulty '{data['difficulty']}' (use {', '.join(Difficulty.values)})")
+    try:
+        points = Decimal(str(data["points"] or 1))
+    except InvalidOperation:
+        points = None
+    if points is None or not points.is_finite() or points <= 0:
+        raise _FieldError(("points",), f"points '{data['points']}' is not a number more than 0")
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _write_quiz(writer, parents, slug, titles, draws, *, time_limit):
