@@ -17,8 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 
-from .credentials import issuer_profile, status_list_credential
-from .verification import MAX_CREDENTIAL_BYTES, verify_credential
+from .credentials import MAX_CREDENTIAL_BYTES, issuer_profile, status_list_credential, verify_credential
 
 JSON_TYPES = {"application/json", "application/ld+json", "application/vc"}
 

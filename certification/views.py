@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from .credentials import signed_credential
 from .models import Certificate
 from .queries import certificates_of, normalise_code
 
@@ -67,10 +68,6 @@ def certificate_pdf(request, public_id):
 
 def credential(request, public_id):
     """The certificate as a signed Open Badges 3.0 credential."""
-    from django.http import JsonResponse
-
-    from .credentials import signed_credential
-
     certificate = Certificate.objects.select_related("rule").filter(public_id=public_id).first()
     if certificate is None:
         raise Http404

@@ -15,9 +15,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from django.core.management import call_command
 from django.test import Client
 
-from certification import api, credentials, dataintegrity
+from certification import api
+from certification.credentials import dataintegrity, documents
 from certification.models import Certificate, CertificateRule
-from certification.verification import MAX_CREDENTIAL_BYTES, verify_credential
+from certification.credentials.verification import MAX_CREDENTIAL_BYTES, verify_credential
 from tests.certification.conftest import take_quiz
 
 OB3 = Path(__file__).resolve().parents[1] / "fixtures" / "ob3"  # vendored, see its README.md
@@ -65,12 +66,12 @@ def sample_certificate(**fields):
     return Certificate(rule=rule, **{**values, **fields})
 
 
-def documents(revoked=()):
+def verifier_documents(revoked=()):
     """A fetch that serves our issuer profile and a status list with `revoked` set."""
     served = {
-        credentials.issuer_id(): credentials.issuer_profile(),
-        credentials.status_list_url(): credentials.build_status_list_credential(
-            list(revoked), length=credentials.STATUS_LIST_MIN_BITS, now=NOW
+        documents.issuer_id(): documents.issuer_profile(),
+        documents.status_list_url(): documents.build_status_list_credential(
+            list(revoked), length=documents.STATUS_LIST_MIN_BITS, now=NOW
         ),
     }
     return served.__getitem__
@@ -89,7 +90,7 @@ def over_http(client):
 def resign(document):
     """`document` signed again with our key, as if we had issued it."""
     return dataintegrity.sign(
-        document, credentials.signing_key(), verification_method=credentials.key_id(), created=NOW
+        document, documents.signing_key(), verification_method=documents.key_id(), created=NOW
     )
 
 
@@ -118,7 +119,7 @@ def keys(node, path=()):
         yield from keys(value, (*path, key))
 
 
-SAMPLE = credentials.signed_credential(sample_certificate())
+SAMPLE = documents.signed_credential(sample_certificate())
 
 
 def changed(document, path):
@@ -171,13 +172,13 @@ def test_served_credential_is_a_signed_open_badge_that_verifies(client, certific
     response = client.get(f"/verify/{certificate.public_id}/credential.json")
     assert response.status_code == 200
     document = response.json()
-    assert document["@context"] == [credentials.VC_CONTEXT, credentials.OB_CONTEXT]
+    assert document["@context"] == [documents.VC_CONTEXT, documents.OB_CONTEXT]
     assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert document["id"].endswith(f"/verify/{certificate.public_id}/") and document["validUntil"]
     assert document["credentialStatus"] == {
-        "id": f"{credentials.status_list_url()}#{certificate.pk}", "type": "BitstringStatusListEntry",
+        "id": f"{documents.status_list_url()}#{certificate.pk}", "type": "BitstringStatusListEntry",
         "statusPurpose": "revocation", "statusListIndex": str(certificate.pk),
-        "statusListCredential": credentials.status_list_url(),
+        "statusListCredential": documents.status_list_url(),
     }
     assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert document["credentialSubject"]["identifier"][0]["identityHash"] == "Trainee One"
@@ -218,11 +219,11 @@ def test_status_list_queries_do_not_grow(client, rule, trainee, n, django_assert
 
 def test_issuer_document_publishes_the_signing_key(client):
     profile = client.get("/credentials/issuer.json").json()
-    assert profile["id"] == credentials.issuer_id() and "Profile" in profile["type"]
+    assert profile["id"] == documents.issuer_id() and "Profile" in profile["type"]
     (method,) = profile["verificationMethod"]
-    assert method["id"] == credentials.key_id() == profile["assertionMethod"][0]
+    assert method["id"] == documents.key_id() == profile["assertionMethod"][0]
     assert method["type"] == "Multikey" and method["controller"] == profile["id"]
-    assert method["publicKeyMultibase"] == dataintegrity.multikey(credentials.signing_key().public_key())
+    assert method["publicKeyMultibase"] == dataintegrity.multikey(documents.signing_key().public_key())
     assert method["publicKeyMultibase"].startswith("z6Mk")  # an Ed25519 public key
 
 
@@ -233,13 +234,13 @@ def test_signing_key_comes_from_the_environment(settings, form):
         key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode() if form == "pem"
         else base64.b64encode(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode()
     )
-    published = credentials.issuer_profile()["verificationMethod"][0]["publicKeyMultibase"]
+    published = documents.issuer_profile()["verificationMethod"][0]["publicKeyMultibase"]
     assert published == dataintegrity.multikey(key.public_key())
-    assert verify_credential(credentials.signed_credential(sample_certificate()), fetch=documents()).ok
+    assert verify_credential(documents.signed_credential(sample_certificate()), fetch=verifier_documents()).ok
 
 
 def test_status_list_is_gzip_base64url_with_bit_zero_leftmost():
-    encoded = credentials.encode_bitstring([0, 9, 131_071], length=131_072)
+    encoded = documents.encode_bitstring([0, 9, 131_071], length=131_072)
     bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
     assert encoded.startswith("u") and "=" not in encoded and len(bits) == 16_384
     assert (bits[0], bits[1], bits[-1]) == (0x80, 0x40, 0x01) and sum(map(bool, bits)) == 3
@@ -248,15 +249,15 @@ def test_status_list_is_gzip_base64url_with_bit_zero_leftmost():
 # The verifier ----------------------------------------------------------------------------------
 
 def test_our_credential_verifies():
-    assert verify_credential(SAMPLE, fetch=documents()).ok
-    assert verify_credential(json.dumps(SAMPLE).encode(), fetch=documents()).ok
-    unscored = credentials.signed_credential(sample_certificate(score=None))
-    assert "result" not in unscored["credentialSubject"] and verify_credential(unscored, fetch=documents()).ok
+    assert verify_credential(SAMPLE, fetch=verifier_documents()).ok
+    assert verify_credential(json.dumps(SAMPLE).encode(), fetch=verifier_documents()).ok
+    unscored = documents.signed_credential(sample_certificate(score=None))
+    assert "result" not in unscored["credentialSubject"] and verify_credential(unscored, fetch=verifier_documents()).ok
 
 
 @pytest.mark.parametrize("text", ["", "[]", "{", '"x"', "[" * 50_000, json.dumps({"a": "x" * MAX_CREDENTIAL_BYTES})])
 def test_what_is_not_a_credential_object_fails_the_json_check(text):
-    assert verify_credential(text, fetch=documents()).check == "json"
+    assert verify_credential(text, fetch=verifier_documents()).check == "json"
 
 
 def test_deep_nesting_is_refused_not_crashed():
@@ -265,27 +266,27 @@ def test_deep_nesting_is_refused_not_crashed():
     for _ in range(5_000):
         node["parentOrg"] = {"id": "https://x.example/", "type": ["Profile"]}
         node = node["parentOrg"]
-    assert verify_credential(deep, fetch=documents()).check == "json"
+    assert verify_credential(deep, fetch=verifier_documents()).check == "json"
 
 
 def test_expired_and_not_yet_valid_certificates():
-    expired = credentials.signed_credential(
+    expired = documents.signed_credential(
         sample_certificate(issued_at=NOW - timedelta(days=800), valid_until=NOW - timedelta(days=1))
     )
-    future = credentials.signed_credential(sample_certificate(issued_at=NOW + timedelta(days=1)))
-    assert verify_credential(expired, fetch=documents(), now=NOW).check == "expired"
-    assert verify_credential(future, fetch=documents(), now=NOW).check == "not-yet-valid"
+    future = documents.signed_credential(sample_certificate(issued_at=NOW + timedelta(days=1)))
+    assert verify_credential(expired, fetch=verifier_documents(), now=NOW).check == "expired"
+    assert verify_credential(future, fetch=verifier_documents(), now=NOW).check == "not-yet-valid"
 
 
 def test_revoked_outranks_expired():
     """OB 3.0 §9.1 checks the status list before the validity period."""
-    expired = credentials.signed_credential(sample_certificate(valid_until=NOW - timedelta(days=1)))
-    assert verify_credential(expired, fetch=documents(revoked=[7]), now=NOW).check == "revoked"
+    expired = documents.signed_credential(sample_certificate(valid_until=NOW - timedelta(days=1)))
+    assert verify_credential(expired, fetch=verifier_documents(revoked=[7]), now=NOW).check == "revoked"
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.glob("simple-err-*.json")))
 def test_every_1edtech_error_fixture_is_rejected(name):
-    result = verify_credential((FIXTURES / name).read_bytes(), fetch=documents())
+    result = verify_credential((FIXTURES / name).read_bytes(), fetch=verifier_documents())
     assert not result.ok and result.message
     assert result.check == FIXTURE_CHECKS[name], result.message
 
@@ -296,7 +297,7 @@ def test_the_fixture_table_covers_every_error_fixture():
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.json") if "err" not in p.name))
 def test_valid_credentials_of_other_issuers_are_not_trusted(name):
-    result = verify_credential((FIXTURES / name).read_bytes(), fetch=documents())
+    result = verify_credential((FIXTURES / name).read_bytes(), fetch=verifier_documents())
     assert not result.ok and result.check in {"context", "type", "issuer", "proof"}, result
 
 
@@ -307,7 +308,7 @@ def test_valid_credentials_of_other_issuers_are_not_trusted(name):
 def test_our_own_credential_with_the_same_defect(defect, check):
     """The defects of simple-err-expired and simple-err-issued, signed by us, fail their own check."""
     unsigned = {key: value for key, value in SAMPLE.items() if key != "proof"}
-    assert verify_credential(resign({**unsigned, **defect}), fetch=documents(), now=NOW).check == check
+    assert verify_credential(resign({**unsigned, **defect}), fetch=verifier_documents(), now=NOW).check == check
 
 
 def test_a_flipped_character_in_the_proof_value_fails_the_signature():
@@ -315,18 +316,18 @@ def test_a_flipped_character_in_the_proof_value_fails_the_signature():
     document = copy.deepcopy(SAMPLE)
     value = document["proof"]["proofValue"]
     document["proof"]["proofValue"] = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
-    assert verify_credential(document, fetch=documents()).check == "signature"
+    assert verify_credential(document, fetch=verifier_documents()).check == "signature"
 
 
 @pytest.mark.parametrize("path", list(leaves(SAMPLE)), ids=lambda path: ".".join(map(str, path)))
 def test_changing_any_field_is_detected(path):
-    result = verify_credential(changed(SAMPLE, path), fetch=documents())
+    result = verify_credential(changed(SAMPLE, path), fetch=verifier_documents())
     assert (result.ok, result.check) == (False, expected_check(path)), result.message
 
 
 @pytest.mark.parametrize("path", list(keys(SAMPLE)), ids=lambda path: ".".join(map(str, path)))
 def test_removing_any_field_is_detected(path):
-    result = verify_credential(without(SAMPLE, path), fetch=documents())
+    result = verify_credential(without(SAMPLE, path), fetch=verifier_documents())
     assert not result.ok and result.check and result.message
 
 
@@ -334,9 +335,9 @@ def test_a_credential_signed_with_another_key_fails_the_signature():
     """Someone who copies our issuer and key id but not our private key."""
     unsigned = {key: value for key, value in SAMPLE.items() if key != "proof"}
     forged = dataintegrity.sign(
-        unsigned, Ed25519PrivateKey.generate(), verification_method=credentials.key_id(), created=NOW
+        unsigned, Ed25519PrivateKey.generate(), verification_method=documents.key_id(), created=NOW
     )
-    assert verify_credential(forged, fetch=documents()).check == "signature"
+    assert verify_credential(forged, fetch=verifier_documents()).check == "signature"
 
 
 def test_a_foreign_issuer_is_named():
@@ -345,14 +346,14 @@ def test_a_foreign_issuer_is_named():
     forged = dataintegrity.sign(
         foreign, Ed25519PrivateKey.generate(), verification_method="https://elsewhere.example/issuer#k", created=NOW
     )
-    result = verify_credential(forged, fetch=documents())
+    result = verify_credential(forged, fetch=verifier_documents())
     assert result.check == "issuer" and "https://elsewhere.example/issuer" in result.message
 
 
 def test_an_unusable_status_list_fails_the_status_check():
-    fetch = documents()
-    unsigned_list = {k: v for k, v in fetch(credentials.status_list_url()).items() if k != "proof"}
-    tampered = {**fetch(credentials.status_list_url()), "validUntil": "2099-01-01T00:00:00Z"}
+    fetch = verifier_documents()
+    unsigned_list = {k: v for k, v in fetch(documents.status_list_url()).items() if k != "proof"}
+    tampered = {**fetch(documents.status_list_url()), "validUntil": "2099-01-01T00:00:00Z"}
     for served in (unsigned_list, tampered):
         result = verify_credential(SAMPLE, fetch=lambda url, served=served: served if "status" in url else fetch(url))
         assert result.check == "status", result
@@ -366,7 +367,7 @@ def test_poison_graphs_are_refused():
     ]
     document = copy.deepcopy(SAMPLE)
     document["credentialSubject"]["https://example.org/graph"] = clique
-    result = verify_credential(document, fetch=documents())
+    result = verify_credential(document, fetch=verifier_documents())
     assert result.check == "signature" and "canonicalised" in result.message
 
 

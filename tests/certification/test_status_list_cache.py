@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from django.utils import timezone
 
-from certification import api, credentials, dataintegrity
+from certification import api
+from certification.credentials import dataintegrity, documents
 from certification.models import Certificate
 from tests.certification.conftest import take_quiz
 
@@ -51,7 +52,7 @@ def test_the_list_is_signed_once_and_then_served_from_the_cache(client, certific
     first = client.get(URL).json()
     with django_assert_num_queries(2):  # the highest pk; the revoked pks (they make the cache key)
         second = client.get(URL).json()
-    assert second == first and signatures == [credentials.status_list_url()]
+    assert second == first and signatures == [documents.status_list_url()]
 
 
 def test_a_revocation_shows_at_once(client, certificate, hr_user, signatures):

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from certification.models import Certificate
-from certification.verification import (
+from certification.credentials.verification import (
     MAX_ARRAY,
     MAX_CREDENTIAL_BYTES,
     MAX_DEPTH,

@@ -18,7 +18,8 @@ from django.test import Client
 from django.utils import timezone
 from pyld import jsonld
 
-from certification import api, dataintegrity
+from certification import api
+from certification.credentials import dataintegrity
 from certification.models import Certificate
 from tests.certification.conftest import take_quiz
 

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certification.verification import MAX_CREDENTIAL_BYTES, verify_credential
+from certification.credentials import MAX_CREDENTIAL_BYTES, verify_credential
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ the same statements and get the same verdict.
 
 Only this platform's credentials are trusted: the key must be one its issuer document publishes.
 `fetch(url) -> dict` dereferences that document and the status list; the default,
-`credentials.fetch_local`, builds ours from the database and refuses any other URL, so verifying
+`documents.fetch_local`, builds ours from the database and refuses any other URL, so verifying
 never touches the network. The status list is itself a signed credential and is verified the same way.
 """
 
@@ -33,7 +33,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import credentials, dataintegrity
+from . import dataintegrity, documents
 
 __all__ = ["MAX_CREDENTIAL_BYTES", "Result", "check_bounds", "verify_credential"]
 
@@ -105,7 +105,7 @@ class Statements:
 
 def verify_credential(document, *, fetch=None, now=None) -> Result:
     """Verify `document` (a parsed object, or JSON text/bytes) as one of our OB 3.0 credentials."""
-    fetch = fetch or credentials.fetch_local
+    fetch = fetch or documents.fetch_local
     now = now or timezone.now()
     try:
         document = _parse(document)
@@ -182,8 +182,8 @@ def _is_uri(value):
 
 def _check_conformance(document):
     contexts = document.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != credentials.VC_CONTEXT:
-        raise Failure("context", f"the first @context must be {credentials.VC_CONTEXT}")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != documents.VC_CONTEXT:
+        raise Failure("context", f"the first @context must be {documents.VC_CONTEXT}")
     if not any(isinstance(url, str) and url.startswith(OB_CONTEXT_PREFIX) for url in contexts):
         raise Failure("context", "no Open Badges 3.0 context")
     types = _types(document)
@@ -300,8 +300,8 @@ def _resolve_key(method, issuer, fetch):
         raise Failure("proof", f"verification method {method!r} uses an unsupported DID method")
     if scheme.lower() not in {"did", "https", "http"}:
         raise Failure("proof", f"verification method {method!r} has an unsupported URI scheme {scheme!r}")
-    if issuer != credentials.issuer_id():
-        raise Failure("issuer", f"issued by {issuer}, not by this platform ({credentials.issuer_id()})")
+    if issuer != documents.issuer_id():
+        raise Failure("issuer", f"issued by {issuer}, not by this platform ({documents.issuer_id()})")
     document_url = method.split("#", 1)[0]
     if document_url != issuer:
         raise Failure("proof", f"verification method {method} is not a key of the issuer {issuer}")
@@ -381,8 +381,8 @@ def _decode_bitstring(encoded):
         raise Failure("encodedList", f"not base64url of GZIP data: {error}") from None
     if len(bits) > MAX_STATUS_LIST_BYTES or inflater.unconsumed_tail:
         raise Failure("encodedList", "larger than this verifier accepts")
-    if len(bits) * 8 < credentials.STATUS_LIST_MIN_BITS:
-        raise Failure("encodedList", f"shorter than the {credentials.STATUS_LIST_MIN_BITS}-bit minimum")
+    if len(bits) * 8 < documents.STATUS_LIST_MIN_BITS:
+        raise Failure("encodedList", f"shorter than the {documents.STATUS_LIST_MIN_BITS}-bit minimum")
     return bits
 
 

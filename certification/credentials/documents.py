@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import dataintegrity
-from .models import Certificate
+from ..models import Certificate
 
 __all__ = [
     "fetch_local", "issuer_id", "issuer_profile", "key_id", "signed_credential", "status_list_credential",
