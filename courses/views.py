@@ -1,10 +1,19 @@
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import api
 from .models import CoursePage, LessonPage
 from .queries import dashboard as dashboard_cards
+
+MAX_ID = 2**63 - 1  # the URL's <int:…> takes any digits; SQLite refuses larger integers
+
+
+def _live_page_or_404(model, pk):
+    if pk > MAX_ID:
+        raise Http404
+    return get_object_or_404(model.objects.live(), pk=pk)
 
 
 @login_required
@@ -15,7 +24,7 @@ def dashboard(request):
 @require_POST
 @login_required
 def enrol(request, course_id):
-    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    course = _live_page_or_404(CoursePage, course_id)
     api.enrol_learner(request.user, course)
     return redirect(course.url)
 
@@ -23,7 +32,7 @@ def enrol(request, course_id):
 @require_POST
 @login_required
 def complete_lesson(request, lesson_id):
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    lesson = _live_page_or_404(LessonPage, lesson_id)
     try:
         api.complete_lesson(request.user, lesson)
     except api.ProgressDenied as denied:
