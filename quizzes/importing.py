@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .formats import FormatError, aiken, gift, moodlexml
-from .models import Question
+from .models import Question, QuestionAnswer
 from .questions import QuestionDataError, normalise, write_question
 
 __all__ = ["FormatError", "ImportReport", "IMPORT_FORMATS", "EXPORT_FORMATS", "MAX_FILE_BYTES", "read_text",
@@ -36,6 +36,9 @@ KEY_LENGTH = 80
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILE_SIZE = "5 MB"
 ANSWER_FIELDS = ("text", "fraction", "feedback", "match", "tolerance")
+# Columns of limited length a file can fill (PostgreSQL refuses a longer value outright).
+UNITS_LENGTH = Question._meta.get_field("units").max_length
+MATCH_LENGTH = QuestionAnswer._meta.get_field("match").max_length
 
 
 @dataclass
@@ -97,11 +100,20 @@ def _prepare(bank, questions, existing):
         seen[key] = raw["where"]
         current = question_data(existing[key]) if key in existing else {}
         try:
-            prepared.append((normalise({**current, **raw, "key": key}), raw["where"]))
+            data = normalise({**current, **raw, "key": key})
+            _check_lengths(data)
         except QuestionDataError as error:
             label = f"question '{raw['name']}'" if raw.get("name") else "question"
             raise FormatError(raw["where"], f"{label}: {error}") from None
+        prepared.append((data, raw["where"]))
     return prepared
+
+
+def _check_lengths(data):
+    if len(data["units"]) > UNITS_LENGTH:
+        raise QuestionDataError(f"the units are longer than {UNITS_LENGTH} characters")
+    if any(len(answer["match"]) > MATCH_LENGTH for answer in data["answers"]):
+        raise QuestionDataError(f"a match is longer than {MATCH_LENGTH} characters")
 
 
 def question_key(bank, raw, bank_keys):

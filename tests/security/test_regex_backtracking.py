@@ -22,6 +22,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from modelsearch.utils import parse_query_string
+from wagtail.models import Locale
 
 from content.curriculum import CONTAINER_OPEN, SLUG, CurriculumError, parse_body
 from content.markdown import _drop_disguised_schemes
@@ -306,4 +307,18 @@ def test_the_import_form_refuses_a_file_over_the_limit(client, instructor):
         response = client.post(reverse("quizzes_transfer:import"),
                                {"file": upload, "format": "gift", "bank": bank.pk, "language": "zh-hans"})
     assert response.status_code == 200 and "The file is larger than 5 MB." in response.content.decode()
+    assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize("text,fmt,message", [
+    ("Match{=a -> " + "x" * 501 + " =b -> y}", "gift", "a match is longer than 500 characters"),
+    (_xml("<questiontext><text>Q</text></questiontext><answer fraction=\"100\"><text>1</text></answer>"
+          f"<units><unit><multiplier>1</multiplier><unit_name>{'m' * 201}</unit_name></unit></units>"),
+     "moodlexml", "the units are longer than 200 characters"),
+])
+def test_a_value_longer_than_its_column_is_refused_with_its_line(db, text, fmt, message):
+    """PostgreSQL refused these in the middle of the import (a 500); now the file is refused whole."""
+    bank = QuestionBank.objects.create(slug="ops", title="Ops")
+    with pytest.raises(FormatError, match=rf"^line 1.*: {message}"):
+        importing.import_questions(bank, Locale.objects.get(language_code="zh-hans"), text, fmt)
     assert not Question.objects.exists()
