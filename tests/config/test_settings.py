@@ -22,7 +22,7 @@ def test_production_settings_pass_the_deploy_check():
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="academy.example.com",
+        ALLOWED_HOSTS="academy.example.com", SITE_URL="https://academy.example.com",
         CREDENTIAL_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -48,7 +48,7 @@ def test_redis_url_moves_the_cache_to_redis():
         "shell", "--no-imports", "-c",
         "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])",
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="x" * 60, ALLOWED_HOSTS="a.example", REDIS_URL="redis://127.0.0.1:6379/3",
+        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="a.example", REDIS_URL="redis://127.0.0.1:6379/3",
     )
     assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"]
 
@@ -58,7 +58,7 @@ def test_database_url_selects_postgresql_with_persistent_connections():
         "shell", "--no-imports", "-c",
         "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['CONN_MAX_AGE'])",
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="x" * 60, ALLOWED_HOSTS="a.example", DATABASE_URL="postgres://u:p@127.0.0.1:5432/db",
+        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="a.example", DATABASE_URL="postgres://u:p@127.0.0.1:5432/db",
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "600"]
 
@@ -72,6 +72,6 @@ def test_a_sqlite_database_file_runs_in_wal_mode(tmp_path):
     )
     result = _manage(
         "shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="x" * 60, ALLOWED_HOSTS="a.example", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="a.example", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.stdout.split() == ["config.sqlite3", "wal"], result.stdout + result.stderr
