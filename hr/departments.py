@@ -27,7 +27,7 @@ from accounts import api as accounts_api
 from accounts.models import Department
 
 from .models import IMPORT_PEOPLE
-from .report_views import DepartmentChoiceField
+from .report_views import DepartmentChoiceField, indented_name
 
 
 class DepartmentPermissionPolicy(BasePermissionPolicy):
@@ -103,7 +103,7 @@ class DepartmentIndexView(IndexView):
                 return view.get_list_buttons(instance)
 
         return [
-            NameColumn("name", label=_("Department"), accessor=lambda d: "\u2003" * (d.depth - 1) + d.name,
+            NameColumn("name", label=_("Department"), accessor=indented_name,
                        get_url=self.get_edit_url),
             Column("code", label=_("Code")),
             Column("people", label=_("People")),

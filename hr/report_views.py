@@ -40,9 +40,14 @@ from .models import REVOKE_CERTIFICATE, VIEW_REPORTS
 
 # Filters ----------------------------------------------------------------------------------------
 
+def indented_name(department):
+    """The department's name indented by its depth, for lists and choices in tree order."""
+    return "\u2003" * (department.depth - 1) + department.name
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, department):
-        return "\u2003" * (department.depth - 1) + department.name
+        return indented_name(department)
 
 
 class SubtreeFilter(django_filters.ModelChoiceFilter):
@@ -272,7 +277,7 @@ class DepartmentSummaryView(HRReportView):
             return lambda department: getattr(self.figures[department.pk], name)
 
         return [
-            Column("name", label=_("Department"), accessor=lambda d: "\u2003" * (d.depth - 1) + d.name),
+            Column("name", label=_("Department"), accessor=indented_name),
             Column("people", label=_("People"), accessor=figure("people")),
             PercentColumn("completion_percent", label=_("Courses completed"), accessor=figure("completion_percent")),
             PercentColumn("certified_percent", label=_("Certified"), accessor=figure("certified_percent")),
