@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models.functions import Lower
 
 from .groups import TRAINEES
 from .models import Department, EmployeeProfile
@@ -138,7 +137,7 @@ def _changes(person):
     for attr, value in (("department_id", person.department and person.department.pk), ("hire_date", person.hire_date)):
         if value and getattr(profile, attr) != value:
             changes[attr] = value
-    if person.department_names or (person.manager_email and (profile.manager is None or profile.manager.email.lower() != person.manager_email)):
+    if person.department_names or (person.manager_email and (person.manager is None or profile.manager_id != person.manager.pk)):
         changes["profile"] = True
     return changes
 
@@ -207,17 +206,13 @@ def _verify_addresses(people, old_emails):
 
 def _set_managers(people, ids):
     """Managers in batches: one statement for BATCH people, whoever their managers are. `ids`:
-    {email: (user id, manager id)} of the file's people."""
-    User = get_user_model()
-    wanted = {p.manager_email for p in people if p.manager_email} - set(ids)
-    registered = {}
-    for chunk in chunks(wanted):
-        registered.update(User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk).values_list("email_lower", "pk"))
+    {email: (user id, manager id)} of the file's people, by the email the file gives them."""
     changed = []
     for person in people:
         if person.manager_email:
             user_id, current = ids[person.email]
-            manager_id = ids[person.manager_email][0] if person.manager_email in ids else registered[person.manager_email]
+            # Someone of the file (by their email in it), else the registered user the checks found.
+            manager_id = ids[person.manager_email][0] if person.manager_email in ids else person.manager.pk
             if current != manager_id:
                 changed.append((manager_id, user_id))
     for batch in chunks(changed, BATCH):

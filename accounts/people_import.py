@@ -65,6 +65,7 @@ class PersonRow:
     department: Department | None = None
     department_names: tuple = ()  # set when the department is created by this import
     manager_email: str = ""
+    manager: object = None  # the registered user with manager_email, if there is one
     hire_date: date | None = None
     language: str = ""
     user: object = None  # the existing user, for an update
@@ -129,20 +130,21 @@ class _Lookups:
         User = get_user_model()
         ids = {data.get("employee_id", "") for _n, data in rows} - {""}
         emails = {str(data.get(c, "")).lower() for _n, data in rows for c in ("email", "manager_email")} - {""}
-        self.profiles, self.users, self.addresses = {}, {}, {}
-        user_fields = ("email", "display_name", "preferred_language")
+        self.profiles, self.users, self.addresses, self.employee_ids = {}, {}, {}, {}  # employee id by user pk
+        user_fields = ("user__email", "user__display_name", "user__preferred_language")
         for chunk in chunks(ids):
-            self.profiles.update((p.employee_id, p) for p in (
-                EmployeeProfile.objects.filter(employee_id__in=chunk).select_related("user", "manager")
-                .only("employee_id", "department", "hire_date", "user", *(f"user__{f}" for f in user_fields),
-                      "manager", "manager__email")
-            ))
-        for chunk in chunks(emails):  # every chunk scans the table (by lower-cased email): few, large chunks
-            self.users.update(
-                (u.email_lower, u)
-                for u in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
-                .select_related("employee").only(*user_fields, "employee__employee_id")
-            )
+            for profile in (EmployeeProfile.objects.filter(employee_id__in=chunk).select_related("user")
+                            .only("employee_id", "department", "hire_date", "manager", "user", *user_fields)):
+                self.profiles[profile.employee_id] = profile
+                self.users[profile.user.email.lower()] = profile.user
+                self.employee_ids[profile.user_id] = profile.employee_id
+        for chunk in chunks(emails - set(self.users)):  # each chunk scans the table (lower-cased): few, large ones
+            for user in (User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
+                         .select_related("employee").only(*(f[6:] for f in user_fields), "employee__employee_id")):
+                self.users[user.email_lower] = user
+                if getattr(user, "employee", None) is not None:
+                    self.employee_ids[user.pk] = user.employee.employee_id
+        for chunk in chunks(emails):
             self.addresses.update(
                 EmailAddress.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk)
                 .values_list("email_lower", "user_id")
@@ -216,6 +218,7 @@ def _check_row(number, data, lookups, plan, file_emails, errors):
     _find_existing(person, lookups, errors)
     _check_department(person, text("department_code"), text("department_path"), lookups, plan, errors)
     person.manager_email = text("manager_email").lower()
+    person.manager = lookups.users.get(person.manager_email)
     if person.manager_email and _check_email(person.manager_email, "manager_email", errors):
         if person.manager_email == person.email:
             errors.append(("manager_email", _("A person cannot be their own manager.")))
@@ -253,9 +256,9 @@ def _find_existing(person, lookups, errors):
     if profile is not None:
         person.user, person.profile = profile.user, profile
     elif by_email is not None:
-        other = getattr(by_email, "employee", None)
+        other = lookups.employee_ids.get(by_email.pk)
         if other is not None:
-            errors.append(("email", _("Belongs to employee %(id)s.") % {"id": other.employee_id}))
+            errors.append(("email", _("Belongs to employee %(id)s.") % {"id": other}))
             return
         person.user = by_email
     owner = person.user.pk if person.user else None
