@@ -12,12 +12,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, PageChooserPanel
 from wagtail.models import Orderable
+
+from content.localization import localized
 
 EXPIRING_DAYS = 30
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by people
@@ -64,7 +65,7 @@ class CertificateRule(ClusterableModel):
         return self.localized_title()
 
     def localized_title(self):
-        return self.title_en if (get_language() or "").startswith("en") else self.title
+        return localized(self.title, self.title_en)
 
 
 class RuleRequirement(Orderable):
@@ -151,7 +152,7 @@ class Certificate(models.Model):
         return self.status_at(timezone.now())
 
     def localized_achievement(self):
-        return self.achievement_en if (get_language() or "").startswith("en") else self.achievement
+        return localized(self.achievement, self.achievement_en)
 
 
 class ReminderSent(models.Model):

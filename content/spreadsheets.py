@@ -8,11 +8,14 @@ either. Such text gets a leading quote in CSV; an XLSX writer marks the cell as 
 (`looks_like_formula`). Numbers, booleans and dates stay what they are.
 """
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 PLAIN_TYPES = (bool, int, float, Decimal, date)  # date covers datetime
+CSV_PIECE_ROWS = 1000
 
 
 def looks_like_formula(text: str) -> bool:
@@ -36,3 +39,19 @@ def csv_cell(value):
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(item) for item in value)
     return escape_formula(str(value))
+
+
+def csv_pieces(rows):
+    """The CSV of `rows` (lists of cells, the first one the header) as UTF-8 bytes with a BOM
+    (Excel reads Chinese text only with it), in pieces of CSV_PIECE_ROWS rows: a write per row
+    to the server would cost more than the rows themselves."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    for count, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if count % CSV_PIECE_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -9,17 +9,16 @@ request with ``?export=csv`` or ``?export=xlsx`` is answered here before the pag
 reached: the views leave its `list_export` empty, so it draws no buttons either; ours are
 added as ordinary header buttons.
 
-CSV streams in pieces of `CSV_PIECE_ROWS` rows, UTF-8 with a BOM (Excel reads Chinese names
+CSV streams in pieces of `content.spreadsheets.CSV_PIECE_ROWS` rows, UTF-8 with a BOM (Excel reads Chinese names
 only with it); XLSX is written row by row (openpyxl's write-only mode) into a temporary file
 that stays in memory up to `XLSX_SPOOL_BYTES`. Headings are the fixed English field names, so
 that scripts and spreadsheets keep working in either admin language. Formula-like text is made
 harmless by `content.spreadsheets`.
 """
 
-import csv
-import io
 from datetime import datetime
 from datetime import timezone as dt_timezone
+from itertools import chain
 from tempfile import SpooledTemporaryFile
 
 from django.db.models import QuerySet
@@ -30,34 +29,18 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from wagtail.admin.widgets.button import Button
 
-from content.spreadsheets import (
-    PLAIN_TYPES,
-    csv_cell,
-    escape_formula,
-    looks_like_formula,
-)
+from content import spreadsheets
+from content.spreadsheets import PLAIN_TYPES, csv_cell, escape_formula, looks_like_formula
 
 CSV, XLSX = "csv", "xlsx"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_SPOOL_BYTES = 8 * 1024 * 1024
-CSV_PIECE_ROWS = 1000
 EXPORT_CHUNK = 2000  # rows read per query
 
 
 def csv_pieces(rows, fields):
-    """The CSV of `rows` (dicts) in byte pieces: one write per row to the server would cost
-    more than the rows themselves."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(fields)
-    for count, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(row[field]) for field in fields])
-        if count % CSV_PIECE_ROWS == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    """The CSV of `rows` (dicts) in byte pieces, headed by `fields`."""
+    yield from spreadsheets.csv_pieces(chain([fields], ([csv_cell(row[field]) for field in fields] for row in rows)))
 
 
 def xlsx_value(worksheet, value):

@@ -29,6 +29,7 @@ from wagtail.models import Page
 from accounts.models import Department, EmployeeProfile
 from certification.models import EXPIRING_DAYS, Certificate, CertificateRule
 from certification.queries import certificates_of
+from content.localization import localized
 from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
 from courses.outline import outline_at
 from courses.queries import Progress, completed_lesson_keys, progress_of
@@ -72,10 +73,6 @@ class Rule:
     course_title: str
 
 
-def _localized(zh, en):
-    return en if (get_language() or "").startswith("en") and en else zh
-
-
 def _prefixes(path, steplen=Page.steplen):
     """A tree path's ancestors' paths and its own, top first."""
     return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
@@ -102,7 +99,7 @@ class Requirements:
             key = next((course_at[p] for p in _prefixes(row["exam__path"]) if p in course_at), None)
             if key is None:
                 continue
-            rule = Rule(row["id"], row["slug"], _localized(row["title"], row["title_en"]), key, self.course_titles.get(key, ""))
+            rule = Rule(row["id"], row["slug"], localized(row["title"], row["title_en"]), key, self.course_titles.get(key, ""))
             self.rules[rule.id] = rule
             self.rules_by_course.setdefault(key, []).append(rule)
         self.by_user, self.by_department, self.personal = {}, {}, []

@@ -4,8 +4,6 @@ in every quiz that drew it. Instructors (`quizzes.change_question`) and superuse
 URLs are mounted by `wagtail_hooks` under the admin, which already turns away non-staff.
 """
 
-import csv
-
 from django.db.models import Avg, Count, Max
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -22,7 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page
 
-from content import spreadsheets
+from content import charts, spreadsheets
 
 from . import analysis
 from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
@@ -133,21 +131,21 @@ def questions_by_key(keys, locale_id):
 
 
 def score_chart(bins):
-    """Geometry of the score-distribution bar chart, for the template to draw as SVG."""
+    """Geometry of the score-distribution bar chart (vertical bars, `content.charts`), for the
+    template to draw as SVG."""
     width, height, left, bottom, top = (CHART[k] for k in ("width", "height", "left", "bottom", "top"))
     plot_height = height - bottom - top
-    slot = (width - left) / len(bins)
     tallest = max(bins) or 1
+    lows = [100 * index // len(bins) for index in range(len(bins))]
+    groups = [(f"{low}–{low + 100 // len(bins)}%", [count]) for low, count in zip(lows, bins, strict=True)]
+    layout = charts.bar_chart(groups, maximum=tallest, length=plot_height, start=left, band=(width - left) / len(bins), gap=3)
     bars = []
-    for index, count in enumerate(bins):
-        bar_height = plot_height * count / tallest
-        low = 100 * index // len(bins)
+    for row in layout["rows"]:
+        (bar,) = row["bars"]
+        y = round(top + plot_height - bar["length"], 1)
         bars.append({
-            "x": round(left + index * slot + 3, 1), "width": round(slot - 6, 1),
-            "y": round(top + plot_height - bar_height, 1), "height": round(bar_height, 1),
-            "centre": round(left + (index + 0.5) * slot, 1), "count": count,
-            "count_y": round(top + plot_height - bar_height - 4, 1),
-            "label": f"{low}–{low + 100 // len(bins)}%",
+            "x": bar["offset"], "width": bar["thickness"], "y": y, "height": bar["length"],
+            "centre": row["centre"], "count": bar["value"], "count_y": round(y - 4, 1), "label": row["label"],
         })
     return {**CHART, "bars": bars, "tallest": tallest, "scale_x": left - 6, "axis_y": top + plot_height, "text_y": height - 8}
 
@@ -158,11 +156,6 @@ CSV_HEADER = [
     "question_key", "question", "type", "times_drawn", "facility_index", "standard_deviation",
     "discrimination_index", "discriminative_efficiency", "flag", "unanswered", "choices",
 ]
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def csv_cell(value):
@@ -186,10 +179,7 @@ def quiz_csv(request, quiz_id):
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
     stats = analysis.quiz_statistics(quiz)
     questions = questions_by_key([item.key for item in stats.items], quiz.locale_id)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in csv_rows(stats, questions)), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(spreadsheets.csv_pieces(csv_rows(stats, questions)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.slug}-statistics.csv"'
     return response
 

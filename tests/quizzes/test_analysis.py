@@ -263,12 +263,15 @@ def test_report_shows_the_numbers_to_an_instructor(instructor_client, taken_quiz
 
 
 def test_csv_has_the_per_question_table_with_formulas_defused(instructor_client, taken_quiz):
-    """Header, one row per question; text starting with = + - @ gets a quote, numbers do not."""
+    """Header, one row per question; text starting with = + - @ gets a quote, numbers do not;
+    UTF-8 with a BOM, as HR's exports, so that Excel reads Chinese stems."""
     response = instructor_client.get(reverse("quiz_statistics:quiz_csv", args=[taken_quiz.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [
         "question_key", "question", "type", "times_drawn", "facility_index", "standard_deviation",
         "discrimination_index", "discriminative_efficiency", "flag", "unanswered", "choices",
