@@ -65,11 +65,11 @@ def test_production_has_no_fallback_site_url():
 
 
 @pytest.mark.parametrize("key", [
-    secrets.token_urlsafe(50)[:49],                 # one character short
-    "x" * 60,                                       # long, but one character repeated
-    "django-insecure-" + secrets.token_urlsafe(50),  # what startproject writes
-    secrets.token_urlsafe(50)[:50],                 # good
-])
+    secrets.token_urlsafe(50)[:49],
+    "x" * 60,
+    "django-insecure-" + secrets.token_urlsafe(50),
+    secrets.token_urlsafe(50)[:50],
+], ids=["one character short", "one character repeated", "what startproject writes", "good"])  # xdist: stable ids
 def test_production_refuses_exactly_the_secret_keys_django_calls_weak(key):
     """Start-up and Django's security.W009 agree; the refusal names Django's own numbers."""
     weak = "security.W009" in deploy_check(SECRET_KEY=key, WAGTAILADMIN_BASE_URL=PUBLIC)[1]
