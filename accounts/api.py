@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from .groups import TRAINEES
 from .models import Department, EmployeeProfile
 from .people_file import read_rows
-from .people_import import PATH_SEPARATOR, ImportReport, chunks, plan_import
+from .people_import import PATH_SEPARATOR, ImportReport, chunks, in_list_size, plan_import
 
 __all__ = ["add_department", "import_people", "ImportReport"]
 
@@ -219,32 +219,41 @@ def _set_managers(people, ids):
         _update_rows(EmployeeProfile, ["manager"], batch, key="user")
 
 
-# Many rows, one statement: executemany sends a statement prepared once with every row's values
-# (pipelined on PostgreSQL). Django's bulk_update builds a CASE expression per field and row, and
+# Many rows, few statements. Django's bulk_update builds a CASE expression per field and row, and
 # bulk_create a model instance and placeholders per row: together they made a 50,000-person
 # import spend most of its minute in the ORM.
 
 def _insert_rows(model, fields, rows):
-    """INSERT `rows`, tuples of the `fields` (names) of `model`."""
-    _execute_many(model, "INSERT INTO {table} ({columns}) VALUES ({values})", fields, rows)
+    """INSERT `rows`, tuples of the `fields` (names) of `model`: as many rows per statement
+    as the database's parameter limit allows."""
+    table, columns, prepare = _columns(model, fields)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for chunk in chunks(rows, max(1, in_list_size() // len(columns))):
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(chunk))}",
+                           [value for values in chunk for value in prepare(values)])
 
 
 def _update_rows(model, fields, rows, *, key="pk"):
     """UPDATE `fields` (names) of `model` where `key` matches: `rows` are tuples of the fields'
-    values, then the key's."""
-    _execute_many(model, "UPDATE {table} SET {assignments} WHERE {key} = %s", [*fields, key], rows)
-
-
-def _execute_many(model, template, fields, rows):
+    values, then the key's. One statement, prepared once and sent with every row (executemany,
+    pipelined on PostgreSQL)."""
     if not rows:
         return
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = [meta.pk if name == "pk" else meta.get_field(name) for name in fields]
-    names = [quote(c.column) for c in columns]
-    sql = template.format(table=quote(meta.db_table), columns=", ".join(names), values=", ".join(["%s"] * len(names)),
-                          assignments=", ".join(f"{n} = %s" for n in names[:-1]), key=names[-1])
-    # Dates need the database's form (text on SQLite); ids, text and booleans go as they are.
-    prepared = [c.get_internal_type() in ("DateField", "DateTimeField") for c in columns]
+    table, columns, prepare = _columns(model, [*fields, key])
+    assignments = ", ".join(f"{column} = %s" for column in columns[:-1])
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[c.get_db_prep_save(v, connection) if p else v for c, p, v in zip(columns, prepared, row)]
-                                 for row in rows])
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {columns[-1]} = %s", [prepare(values) for values in rows])
+
+
+def _columns(model, fields):
+    """The quoted table and column names of `fields`, and a function that puts a row's values
+    in the database's form: dates as text on SQLite; ids, text and booleans as they are."""
+    meta, quote = model._meta, connection.ops.quote_name
+    found = [meta.pk if name == "pk" else meta.get_field(name) for name in fields]
+    dated = [f if f.get_internal_type() in ("DateField", "DateTimeField") else None for f in found]
+
+    def prepare(values):
+        return [f.get_db_prep_save(v, connection) if f else v for f, v in zip(dated, values)]
+
+    return quote(meta.db_table), [quote(f.column) for f in found], prepare
