@@ -45,7 +45,7 @@ def import_people(file, fmt: str, *, dry_run: bool = False) -> ImportReport:
     rows = read_rows(file, fmt)
     with nullcontext() if dry_run else transaction.atomic():
         plan = plan_import(rows)
-        del rows
+        del rows  # the rows are in the plan now: free the dicts before the writes
         report = ImportReport(rows=plan.rows, errors=plan.errors, error_count=plan.error_count, dry_run=dry_run,
                               departments_created=[PATH_SEPARATOR.join(names) for names in plan.new_departments])
         changed = []
@@ -86,13 +86,15 @@ def _create_people(people):
     for batch in chunks(people, BATCH):
         taken = set(User.objects.filter(username__in=[p.email[:150] for p in batch]).values_list("username", flat=True))
         users = User.objects.bulk_create([
-            User(username=p.email[:150] if p.email[:150] not in taken else generate_unique_username([p.email, p.employee_id]),
+            User(username=p.email[:150] if p.email[:150] not in taken
+                 else generate_unique_username([p.email, p.employee_id]),
                  email=p.email, display_name=p.display_name, password=_unusable_password(),
                  preferred_language=p.language or settings.LANGUAGE_CODE)
             for p in batch
         ])
         _insert_rows(User.groups.through, ["user", "group"], [(u.pk, trainees.pk) for u in users])
-        _insert_rows(EmailAddress, ["user", "email", "verified", "primary"], [(u.pk, u.email, True, True) for u in users])
+        _insert_rows(EmailAddress, ["user", "email", "verified", "primary"],
+                     [(u.pk, u.email, True, True) for u in users])
         _insert_rows(EmployeeProfile, ["user", "employee_id", "department", "hire_date"],
                      [(u.pk, p.employee_id, p.department.pk, p.hire_date) for p, u in zip(batch, users)])
         ids.update((u.email, (u.pk, None)) for u in users)
@@ -137,7 +139,8 @@ def _changes(person):
     for attr, value in (("department_id", person.department and person.department.pk), ("hire_date", person.hire_date)):
         if value and getattr(profile, attr) != value:
             changes[attr] = value
-    if person.department_names or (person.manager_email and (person.manager is None or profile.manager_id != person.manager.pk)):
+    new_manager = person.manager_email and (person.manager is None or profile.manager_id != person.manager.pk)
+    if person.department_names or new_manager:
         changes["profile"] = True
     return changes
 
@@ -158,8 +161,8 @@ def _update_people(people):
             if profile is None:
                 new_profiles.append((user.pk, person.employee_id, person.department.pk, person.hire_date))
             else:
-                profiles.append((person.employee_id, person.department.pk if person.department else profile.department_id,
-                                 person.hire_date or profile.hire_date, profile.pk))
+                department_id = person.department.pk if person.department else profile.department_id
+                profiles.append((person.employee_id, department_id, person.hire_date or profile.hire_date, profile.pk))
             ids[person.email] = (user.pk, profile.manager_id if profile else None)
         _update_rows(User, ["email", "display_name", "preferred_language"], users)
         _update_rows(EmployeeProfile, ["employee_id", "department", "hire_date"], profiles)
@@ -173,8 +176,9 @@ def _verify_addresses(people, old_emails):
     password and log in. A changed email renames the old address (no other address has the new
     one) or gives way to the address that has it."""
     mine = defaultdict(list)  # user id → [(pk, email, verified, primary)]
-    for address in EmailAddress.objects.filter(user_id__in=list(old_emails)).values_list("pk", "user_id", "email", "verified", "primary"):
-        mine[address[1]].append((address[0], address[2].lower(), *address[3:]))
+    addresses = EmailAddress.objects.filter(user_id__in=list(old_emails))
+    for pk, user_id, email, verified, primary in addresses.values_list("pk", "user_id", "email", "verified", "primary"):
+        mine[user_id].append((pk, email.lower(), verified, primary))
     remove, demote, promote, rename, create = [], [], [], [], []
     for person in people:
         user_id, email, old = person.user.pk, person.email, old_emails[person.user.pk].lower()
@@ -243,7 +247,8 @@ def _update_rows(model, fields, rows, *, key="pk"):
     table, columns, prepare = _columns(model, [*fields, key])
     assignments = ", ".join(f"{column} = %s" for column in columns[:-1])
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {columns[-1]} = %s", [prepare(values) for values in rows])
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {columns[-1]} = %s",
+                           [prepare(values) for values in rows])
 
 
 def _columns(model, fields):

@@ -95,7 +95,8 @@ def _cell_error(number, column, value, max_chars):
         return FormatError(_("Row %(row)d, %(column)s contains a NUL character: is this really a text file?") % {
             "row": number, "column": column})
     return LimitError(_("Row %(row)d, %(column)s: longer than %(limit)s characters, the most a cell may hold "
-                        "(PEOPLE_IMPORT_MAX_CELL_CHARS).") % {"row": number, "column": column, "limit": f"{max_chars:,}"})
+                        "(PEOPLE_IMPORT_MAX_CELL_CHARS).") % {
+        "row": number, "column": column, "limit": f"{max_chars:,}"})
 
 
 def _check_size(file):
@@ -184,7 +185,8 @@ def _check_archive(file):
         raise FormatError(_("Not an XLSX workbook: a zip without [Content_Types].xml."))
     if sum(member.file_size for member in members) > limit("PEOPLE_IMPORT_MAX_UNPACKED_BYTES"):
         raise LimitError(_("The workbook unpacks to more than %(limit)s, the most one import takes "
-                           "(PEOPLE_IMPORT_MAX_UNPACKED_BYTES).") % {"limit": _bytes(limit("PEOPLE_IMPORT_MAX_UNPACKED_BYTES"))})
+                           "(PEOPLE_IMPORT_MAX_UNPACKED_BYTES).") % {
+            "limit": _bytes(limit("PEOPLE_IMPORT_MAX_UNPACKED_BYTES"))})
     part = max((m for m in members if not m.filename.startswith("xl/worksheets/")), key=lambda m: m.file_size)
     if part.file_size > limit("PEOPLE_IMPORT_MAX_XLSX_PART_BYTES"):
         raise LimitError(_("The workbook's %(part)s unpacks to more than %(limit)s, the most one import takes "

@@ -275,7 +275,8 @@ def _check_department(person, code, path, lookups, plan, errors):
         existing = lookups.names.get(names)
         if existing is not None:
             if code and existing.code != code:
-                errors.append(("department_code", _("%(path)s has the code %(code)s.") % {"path": path, "code": existing.code}))
+                errors.append(("department_code", _("%(path)s has the code %(code)s.") % {
+                    "path": path, "code": existing.code}))
             person.department = existing
             return
         planned = plan.new_departments.get(names)
@@ -292,7 +293,8 @@ def _check_department(person, code, path, lookups, plan, errors):
     elif code:
         person.department = lookups.codes.get(code)
         if person.department is None:
-            errors.append(("department_code", _("No department has the code %(code)s; give department_path to create it.") % {"code": code}))
+            errors.append(("department_code", _(
+                "No department has the code %(code)s; give department_path to create it.") % {"code": code}))
     elif person.profile is None:
         errors.append(("department_code", _("Required for a new employee (department_code or department_path).")))
 

@@ -170,14 +170,16 @@ def report(args, facts, n, runs, baseline):
     for r in runs:
         passed = r["seconds"] < SECONDS and r["peak"] < PEAK_MB
         ok = ok and passed
-        lines.append(f"| {r['label']} | {r['file']}, {r['mb']:.1f} MB | {r['seconds']:.1f} s ({r['cpu']:.1f} s) | {r['peak']:.0f} MB | "
+        lines.append(f"| {r['label']} | {r['file']}, {r['mb']:.1f} MB | {r['seconds']:.1f} s ({r['cpu']:.1f} s) | "
+                     f"{r['peak']:.0f} MB | "
                      f"{r['outcome']} | {'PASS' if passed else 'FAIL'} (< {SECONDS} s, < {PEAK_MB} MB) |")
     expected = {"people": n, "users": n, "departments": 8 + 40 + 160, "managed": n - (n + 9) // 10}
     last = runs[-1]["after"]
     written_ok = all(r["after"] == expected for r in runs) and runs[-1]["outcome"].startswith("refused")
     ok = ok and written_ok
     lines += ["", f"Database after each import: {[r['after'] for r in runs]}; expected {expected} "
-              f"({'as expected' if written_ok else 'NOT as expected'}; the refused file wrote nothing: {last == expected})"]
+              f"({'as expected' if written_ok else 'NOT as expected'}; "
+              f"the refused file wrote nothing: {last == expected})"]
     busy = os.getloadavg()[0]
     if busy > about["cores"]:
         lines.append(f"Warning: the load average was {busy:.1f} on {about['cores']} cores at the end: other programs "

@@ -84,7 +84,8 @@ def sheet_xml(rows_xml, dimension="A1:A1"):
 
 
 def inline_row(number, values):
-    cells = "".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values) if v)
+    cells = "".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'
+                    for i, v in enumerate(values) if v)
     return f'<row r="{number}">{cells}</row>'
 
 
@@ -153,7 +154,8 @@ def test_a_cell_at_the_limit_imports_and_one_character_more_is_refused(ops, fmt)
     assert report.written and len(report.departments_created) == 10, report.errors
     before = database()
     rows = [["E1", "a@example.com", "运营部"], ["E2", "b@example.com", path + "k"]]
-    with pytest.raises(LimitError, match=r"Row 3, department_path: longer than 1,000 characters, .*PEOPLE_IMPORT_MAX_CELL_CHARS"):
+    message = r"Row 3, department_path: longer than 1,000 characters, .*PEOPLE_IMPORT_MAX_CELL_CHARS"
+    with pytest.raises(LimitError, match=message):
         run(MAKE[fmt](rows, header=header), fmt)
     assert database() == before
 
@@ -241,9 +243,11 @@ def test_a_string_table_bomb_is_refused_before_openpyxl_reads_it(settings, ops):
     types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml").decode().replace("</Types>", (
         '<Override PartName="/xl/sharedStrings.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
-    strings = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + "<si><t>ab</t></si>" * 60_000 + "</sst>"
+    strings = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               + "<si><t>ab</t></si>" * 60_000 + "</sst>")
     data = rewrite_zip(data, {"[Content_Types].xml": types.encode(), "xl/sharedStrings.xml": strings.encode()})
-    with pytest.raises(LimitError, match=r"xl/sharedStrings\.xml unpacks to more than 1 MB, .*PEOPLE_IMPORT_MAX_XLSX_PART_BYTES"):
+    message = r"xl/sharedStrings\.xml unpacks to more than 1 MB, .*PEOPLE_IMPORT_MAX_XLSX_PART_BYTES"
+    with pytest.raises(LimitError, match=message):
         run(data, "xlsx")
 
 
@@ -325,7 +329,8 @@ def test_a_manager_named_by_the_email_their_own_row_changes_is_found(ops):
     """The checks found the manager by the old email; the write uses that person, not a second
     look-up by an email that the same import has just changed."""
     run(csv_bytes(people(1)), "csv")
-    rows = [["E00000", "boss@example.org", "", "ops", ""], ["E00001", "p00001@example.com", "", "ops", "p00000@example.com"]]
+    rows = [["E00000", "boss@example.org", "", "ops", ""],
+            ["E00001", "p00001@example.com", "", "ops", "p00000@example.com"]]
     report = run(csv_bytes(rows), "csv")
     assert report.written, report.errors
     assert EmployeeProfile.objects.get(employee_id="E00001").manager.email == "boss@example.org"

@@ -44,7 +44,8 @@ def production(code, **env):
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("url", ["", "http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]/", "academy.example.com"])
+@pytest.mark.parametrize("url", [
+    "", "http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]/", "academy.example.com"])
 def test_the_deploy_check_fails_on_a_site_url_that_is_missing_or_loopback(url):
     failed, output = deploy_check(WAGTAILADMIN_BASE_URL=url)
     errors = output.split("ERRORS:")[1].split("WARNINGS:")[0]

@@ -72,6 +72,7 @@ def test_a_sqlite_database_file_runs_in_wal_mode(tmp_path):
     )
     result = _manage(
         "shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="a.example", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="a.example",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.stdout.split() == ["config.sqlite3", "wal"], result.stdout + result.stderr
