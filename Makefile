@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test install messages system-packages browser-packages serve
+.PHONY: run test lint install messages system-packages browser-packages serve
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# One style (ruff) and the dependency contracts (import-linter), both configured in pyproject.toml.
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # gettext compiles the translations; the certificate PDF embeds Noto Serif CJK and DejaVu Serif
 # (certification/pdf.py). Chromium is for the browser tests; poppler-utils and zbar-tools read

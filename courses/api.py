@@ -1,13 +1,20 @@
 """Writes to learner progress. Views and other apps change progress only through these."""
 
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
+from .models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
 from .queries import module_state
 
-__all__ = ["ProgressDenied", "enrol_learner", "complete_lesson", "complete_module", "check_module_open"]
+__all__ = [
+    "AssignmentResult", "ProgressDenied", "assign_course", "check_module_open", "complete_lesson", "complete_module",
+    "enrol_learner",
+]
 
 
 class ProgressDenied(PermissionDenied):
@@ -65,17 +72,9 @@ def complete_module(user, module: ModulePage) -> ModuleCompletion:
 
 # Assignments (HR requires a course of a person or a department) ------------------------------
 
-from dataclasses import dataclass as _dataclass  # noqa: E402
-
-from django.contrib.auth import get_user_model as _get_user_model  # noqa: E402
-from django.db.models import Exists as _Exists, OuterRef as _OuterRef, Q as _Q  # noqa: E402
-
-from .models import Assignment  # noqa: E402
-
-__all__ += ["AssignmentResult", "assign_course"]
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class AssignmentResult:
     assignment: Assignment
     covered: int  # people the assignment covers
@@ -96,15 +95,15 @@ def assign_course(course: CoursePage, *, user=None, department=None, due_date, b
     assignment = Assignment.objects.create(
         course_key=key, user=user, department=department, due_date=due_date, assigned_by=by
     )
-    User = _get_user_model()
+    User = get_user_model()
     if user is not None:
         people = User.objects.filter(pk=user.pk)
     else:
         people = User.objects.filter(employee__department__path__startswith=department.path)
     enrolled = Enrolment.objects.filter(course_key=key, user__in=people.values("pk"))
-    later = enrolled.filter(_Q(due_date__isnull=True) | _Q(due_date__gt=due_date))
+    later = enrolled.filter(Q(due_date__isnull=True) | Q(due_date__gt=due_date))
     due_date_set = later.update(due_date=due_date, assignment=assignment)
-    new_ids = list(people.filter(~_Exists(Enrolment.objects.filter(user=_OuterRef("pk"), course_key=key)))
+    new_ids = list(people.filter(~Exists(Enrolment.objects.filter(user=OuterRef("pk"), course_key=key)))
                    .values_list("pk", flat=True))
     Enrolment.objects.bulk_create(
         [Enrolment(user_id=pk, course_key=key, due_date=due_date, assignment=assignment) for pk in new_ids],

@@ -16,6 +16,8 @@ from wagtail.models import Page, PageManager, PageQuerySet
 from content.blocks import LessonBodyBlock
 from content.markdown import render_markdown
 
+from . import queries
+
 
 class CourseTreeQuerySet(PageQuerySet):
     def for_listing(self):
@@ -40,11 +42,9 @@ class CatalogPage(Page):
         verbose_name = _("course catalog")
 
     def get_context(self, request, *args, **kwargs):
-        from .queries import catalog_courses
-
         context = super().get_context(request, *args, **kwargs)
         context["intro_html"] = render_markdown(self.intro)
-        context["courses"] = catalog_courses(self, request.user)
+        context["courses"] = queries.catalog_courses(self, request.user)
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -80,11 +80,9 @@ class CoursePage(Page):
         verbose_name = _("course")
 
     def get_context(self, request, *args, **kwargs):
-        from .queries import course_outline
-
         context = super().get_context(request, *args, **kwargs)
         context["intro_html"] = render_markdown(self.intro)
-        context.update(course_outline(self, request.user))
+        context.update(queries.course_outline(self, request.user))
         return context
 
 
@@ -142,11 +140,9 @@ class ModulePage(Page):
             raise ValidationError({"prerequisite": _("A module cannot require itself.")})
 
     def get_context(self, request, *args, **kwargs):
-        from .queries import module_outline
-
         context = super().get_context(request, *args, **kwargs)
         context["introduction_html"] = render_markdown(self.introduction)
-        context.update(module_outline(self, request.user))
+        context.update(queries.module_outline(self, request.user))
         return context
 
 
@@ -169,10 +165,8 @@ class LessonPage(Page):
         verbose_name = _("lesson")
 
     def get_context(self, request, *args, **kwargs):
-        from .queries import lesson_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(self, request.user))
+        context.update(queries.lesson_context(self, request.user))
         return context
 
 

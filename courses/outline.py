@@ -21,12 +21,12 @@ from wagtail.models import Page, PageViewRestriction
 
 from content import cache_keys
 
-from .models import CoursePage, LessonPage, ModulePage
+from . import models
 
 
 @dataclass
 class Outline:
-    course: CoursePage
+    course: "models.CoursePage"  # a string: this module loads while courses.models is still being defined
     modules: list  # listed (live, public) modules in order, with their prerequisite loaded
     lessons: dict  # parent path → its live lessons in order, bodies not loaded
     hidden: frozenset = field(default_factory=frozenset)  # live lessons in restricted sections
@@ -66,9 +66,9 @@ def build_outline(course):
     """Read the outline from the page tree: four queries, whatever the course's size.
     Listed means what `for_listing()` returns: live and outside view-restricted sections."""
     restricted = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
-    modules = ModulePage.objects.child_of(course).live().select_related("locale", "prerequisite")
+    modules = models.ModulePage.objects.child_of(course).live().select_related("locale", "prerequisite")
     lessons = {}
-    for lesson in LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):
+    for lesson in models.LessonPage.objects.live().descendant_of(course).defer("body").order_by("path"):
         lessons.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
     outline = Outline(
         course=course,
@@ -98,6 +98,6 @@ def outline_at(course_path, *, fresh=False):
     else:
         outline, version = cache_keys.read(key)
     if outline is None:
-        outline = build_outline(CoursePage.objects.select_related("locale").get(path=course_path))
+        outline = build_outline(models.CoursePage.objects.select_related("locale").get(path=course_path))
         cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS)
     return outline

@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from .models import CompletionRule, CoursePage, Enrolment, LessonPage, LessonProgress, ModuleCompletion, ModulePage
+from . import models
 from .outline import outline_at
 
 
@@ -62,7 +62,7 @@ def completed_lesson_filter(user):
     if not user.is_authenticated:
         return Value(False, output_field=BooleanField())
     return Exists(
-        LessonProgress.objects.filter(user_id=user.pk, lesson_key=OuterRef("translation_key"))
+        models.LessonProgress.objects.filter(user_id=user.pk, lesson_key=OuterRef("translation_key"))
     )
 
 
@@ -83,7 +83,7 @@ def learner_of(user):
     with connection.cursor() as cursor:
         cursor.execute(_learner_sql(), [user.pk] * 3)
         rows = cursor.fetchall()
-    to_key = LessonProgress._meta.get_field("lesson_key").to_python  # a UUID from either database
+    to_key = models.LessonProgress._meta.get_field("lesson_key").to_python  # a UUID from either database
     found = {0: set(), 1: set(), 2: set()}
     for kind, key in rows:
         found[kind].add(to_key(key))
@@ -97,7 +97,7 @@ def _learner_sql():
     return " UNION ALL ".join(
         f"SELECT {kind}, {field} FROM {qn(model._meta.db_table)} WHERE user_id = %s"
         for kind, (model, field) in enumerate(
-            [(LessonProgress, "lesson_key"), (ModuleCompletion, "module_key"), (Enrolment, "course_key")]
+            [(models.LessonProgress, "lesson_key"), (models.ModuleCompletion, "module_key"), (models.Enrolment, "course_key")]
         )
     )
 
@@ -107,7 +107,7 @@ def completed_lesson_keys(user):
     if not user.is_authenticated:
         return frozenset()
     return frozenset(
-        LessonProgress.objects.filter(user_id=user.pk).values_list("lesson_key", flat=True)
+        models.LessonProgress.objects.filter(user_id=user.pk).values_list("lesson_key", flat=True)
     )
 
 
@@ -142,15 +142,15 @@ def enrolled_course_keys(user, course_keys):
     if not user.is_authenticated:
         return set()
     return set(
-        Enrolment.objects.filter(user_id=user.pk, course_key__in=course_keys).values_list(
+        models.Enrolment.objects.filter(user_id=user.pk, course_key__in=course_keys).values_list(
             "course_key", flat=True
         )
     )
 
 
 def catalog_courses(catalog, user):
-    courses = list(CoursePage.objects.child_of(catalog).for_listing())
-    lessons = LessonPage.objects.live().descendant_of(catalog)
+    courses = list(models.CoursePage.objects.child_of(catalog).for_listing())
+    lessons = models.LessonPage.objects.live().descendant_of(catalog)
     progress = progress_by_prefix(user, lessons, catalog.depth + 1) if courses else {}
     enrolled = enrolled_course_keys(user, [c.translation_key for c in courses])
     return [
@@ -165,7 +165,7 @@ def _module_cards(modules, progress, assessed):
     prerequisite is not done."""
     done = {}
     for module in modules:
-        if module.completion_rule == CompletionRule.ASSESSMENT:
+        if module.completion_rule == models.CompletionRule.ASSESSMENT:
             done[module.translation_key] = module.translation_key in assessed
         else:
             done[module.translation_key] = progress.get(module.path, Progress()).complete
@@ -199,7 +199,7 @@ def course_outline(course, user):
     next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
     return {
         "modules": cards,
-        "assessments": list(Page.objects.child_of(course).live().not_type(ModulePage).select_related("locale")),
+        "assessments": list(Page.objects.child_of(course).live().not_type(models.ModulePage).select_related("locale")),
         "progress": Progress(done, total, next_path),
         "enrolled": course.translation_key in learner.courses,
         "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
@@ -244,7 +244,7 @@ def module_outline(module, user):
     outline = _outline_showing(module.path[: -Page.steplen], module)
     learner = learner_of(user)
     course, card = _module_state(outline, module, learner)
-    assessments = Page.objects.child_of(module).live().not_type(LessonPage).select_related("locale")
+    assessments = Page.objects.child_of(module).live().not_type(models.LessonPage).select_related("locale")
     return {
         "course": course,
         "card": card,
@@ -257,7 +257,7 @@ def module_outline(module, user):
 def lesson_context(lesson, user):
     module_path = lesson.path[: -Page.steplen]
     outline = _outline_showing(module_path[: -Page.steplen], lesson)
-    module = outline.module_at(module_path) or ModulePage.objects.select_related(
+    module = outline.module_at(module_path) or models.ModulePage.objects.select_related(
         "locale", "prerequisite"
     ).get(path=module_path)
     learner = learner_of(user)
@@ -278,9 +278,9 @@ def lesson_context(lesson, user):
 
 def dashboard(user):
     """The learner's enrolled courses in the active language, with progress and where to resume."""
-    enrolments = Enrolment.objects.filter(user_id=user.pk)
+    enrolments = models.Enrolment.objects.filter(user_id=user.pk)
     courses = list(
-        CoursePage.objects.for_listing()
+        models.CoursePage.objects.for_listing()
         .filter(translation_key__in=enrolments.values("course_key"), locale=Locale.get_active())
         .annotate(due_date=Subquery(enrolments.filter(course_key=OuterRef("translation_key")).values("due_date")[:1]))
         .order_by("path")

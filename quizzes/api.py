@@ -19,16 +19,23 @@ from django.utils.translation import gettext as _
 from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
-from courses.queries import course_state, module_state
 
 from .grading import clean_response, grade
-from .models import AnswersShown, Attempt, AttemptQuestion, AttemptStatus, GradingMethod, Question, QuizPage, ReviewPolicy
-from .queries import attempt_for_grading, question_to_answer, store_answer
+from .models import (
+    AnswersShown,
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Question,
+    QuizPage,
+    ReviewPolicy,
+)
+from .queries import access_refusal, attempt_for_grading, can_start, question_to_answer, quiz_grade, store_answer
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
     "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts", "parse_position",
-    "attempt_graded", "can_start", "access_refusal", "quiz_grade", "review_level",
+    "attempt_graded", "can_start", "access_refusal", "quiz_grade", "review_level", "is_past_deadline",
 ]
 
 # Sent after an attempt is graded, inside the grading transaction (certification listens).
@@ -59,25 +66,6 @@ def grace():
 
 # Starting -----------------------------------------------------------------------------------
 
-def can_start(user, quiz: QuizPage, *, now=None, attempts=None):
-    """None if `user` may start a new attempt now, else the reason (a message)."""
-    now = now or timezone.now()
-    if quiz.closes_at and now >= quiz.closes_at:
-        return _("This quiz is closed.")
-    if attempts is None:
-        attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
-    if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
-        return _("You have used all %(count)s attempts.") % {"count": quiz.max_attempts}
-    finished = [a.finished_at for a in attempts if a.finished_at]
-    if quiz.wait_minutes and finished:
-        ready = max(finished) + timedelta(minutes=quiz.wait_minutes)
-        if now < ready:
-            return _("You can try again at %(time)s.") % {
-                "time": timezone.localtime(ready).strftime("%Y-%m-%d %H:%M")
-            }
-    return None
-
-
 def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
     """Resume the open attempt, or start a new one with a fresh draw, frozen as it is now."""
     now = now or timezone.now()
@@ -86,7 +74,7 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
         attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None:
-            if _is_past_deadline(open_attempt, now):
+            if is_past_deadline(open_attempt, now):
                 _finish(attempt_for_grading(open_attempt.pk), now, "deadline")
                 attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
             else:
@@ -129,33 +117,6 @@ def _check_course_access(user, quiz):
     reason = access_refusal(user, quiz, fresh=True)
     if reason:
         raise QuizError(reason)
-
-
-def access_refusal(user, quiz: QuizPage, *, fresh=False):
-    """None if the course lets `user` take `quiz`, else the reason. Enrolment in the course is
-    always required. A module's quiz opens with its module (past its prerequisite); the final
-    exam (a quiz under the course), if it `requires_modules_complete`, once every module is
-    done. Writes pass `fresh`, so a lock is never judged on an outline that is out of date."""
-    parent = quiz.get_parent()  # a plain Page: its class comes from the cached content type
-    if issubclass(parent.specific_class, ModulePage):
-        course, card = module_state(parent, user, fresh=fresh)
-        if not card.enrolled:
-            return _enrol_first(course)
-        if card.locked_by is not None:
-            return _("This module is locked: finish “%(module)s” first.") % {"module": card.locked_by.title}
-        return None
-    cards, enrolled = course_state(parent, user, fresh=fresh)
-    if not enrolled:
-        return _enrol_first(parent)
-    unfinished = next((card.page for card in cards if not card.done), None)
-    if quiz.requires_modules_complete and unfinished is not None:
-        return _("The final exam opens once every module is done: finish “%(module)s” first.") % {
-            "module": unfinished.title}
-    return None
-
-
-def _enrol_first(course):
-    return _("Enrol in “%(course)s” to take this quiz.") % {"course": course.title}
 
 
 def _draw(quiz, user):
@@ -243,7 +204,7 @@ def get_own_attempt(user, attempt_id):
     return attempt
 
 
-def _is_past_deadline(attempt, now):
+def is_past_deadline(attempt, now):
     return attempt.deadline is not None and now > attempt.deadline + grace()
 
 
@@ -256,7 +217,7 @@ def save_answer(user, attempt_id, position, response, *, now=None):
     row = None if position is None else question_to_answer(user, attempt_id, position, deadline_before=now - grace())
     if row is None:  # say why: not theirs, closed, or no such question
         attempt = get_own_attempt(user, attempt_id)
-        _check_open(user, attempt.pk, attempt.status, _is_past_deadline(attempt, now), now)
+        _check_open(user, attempt.pk, attempt.status, is_past_deadline(attempt, now), now)
         raise BadResponse(_("That question is not part of this attempt.") if position else _("Unknown question."))
     pk, spec, status, late = row
     _check_open(user, attempt_id, status, late, now)
@@ -359,13 +320,3 @@ def review_level(attempt, *, now=None):
     ):
         return ReviewPolicy.SCORE
     return quiz.review_policy
-
-
-def quiz_grade(attempts, method):
-    """The attempt that counts for the quiz's grade, by highest or latest."""
-    finished = [a for a in attempts if not a.is_open]
-    if not finished:
-        return None
-    if method == GradingMethod.LATEST:
-        return max(finished, key=lambda a: a.finished_at)
-    return max(finished, key=lambda a: (a.percent, a.finished_at))

@@ -23,6 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, Page, RevisionMixin, TranslatableMixin
 from wagtail.search import index
 
+from . import queries
 from .forms import QuestionForm
 
 
@@ -206,10 +207,8 @@ class QuizPage(Page):
         verbose_name = _("quiz")
 
     def get_context(self, request, *args, **kwargs):
-        from .views import quiz_page_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(quiz_page_context(self, request))
+        context.update(queries.quiz_page_state(self, request.user))
         return context
 
 

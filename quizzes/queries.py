@@ -1,6 +1,11 @@
-"""The statements of the quiz's two hottest requests, saving an answer and submitting, in SQL.
+"""The quiz app's reads: what a learner may do on a quiz page (start, the lock, the grade that
+counts), and the statements of the quiz's two hottest requests, saving an answer and
+submitting, in SQL.
 
-With the ORM these statements cost more to build than to run: saving's read and write took
+The quiz page's `get_context` reads through here, so this module refers to the models through
+the module (`models.Attempt`): it is imported while `quizzes.models` is still being defined.
+
+SQL statements: with the ORM these statements cost more to build than to run: saving's read and write took
 ~0.5 ms of Python, and grading's reads (the attempt with its quiz's pass mark and path, the sum
 of its scores, the module check) ~0.7 ms and three round trips on PostgreSQL. Here each is one
 statement, built once per process from the models' own table and column names, its values
@@ -8,16 +13,101 @@ converted by the models' own fields.
 """
 
 import json
+from datetime import timedelta
 from functools import cache
 
 from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from courses.models import CompletionRule, ModulePage
+from courses.queries import course_state, module_state
 
-from .models import Attempt, AttemptQuestion, AttemptStatus, QuizPage
+from . import models
 
-__all__ = ["attempt_for_grading", "question_to_answer", "store_answer"]
+__all__ = [
+    "access_refusal", "attempt_for_grading", "can_start", "quiz_page_state", "question_to_answer", "quiz_grade",
+    "store_answer",
+]
+
+
+# The quiz page --------------------------------------------------------------------------------
+
+def quiz_page_state(quiz, user):
+    """What the quiz page shows `user`: their attempts, the open one, the one that counts, and
+    why a new attempt cannot start (None when it can)."""
+    if not user.is_authenticated:
+        return {"attempts": [], "start_refusal": None}
+    attempts = list(models.Attempt.objects.filter(user=user, quiz_key=quiz.translation_key).order_by("number"))
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    return {
+        "attempts": attempts,
+        "open_attempt": open_attempt,
+        "best": quiz_grade(attempts, quiz.grading_method),
+        "start_refusal": None if open_attempt else (
+            access_refusal(user, quiz) or can_start(user, quiz, attempts=attempts)),
+    }
+
+
+def can_start(user, quiz: "models.QuizPage", *, now=None, attempts=None):
+    """None if `user` may start a new attempt now, else the reason (a message)."""
+    now = now or timezone.now()
+    if quiz.closes_at and now >= quiz.closes_at:
+        return _("This quiz is closed.")
+    if attempts is None:
+        attempts = list(models.Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
+    if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
+        return _("You have used all %(count)s attempts.") % {"count": quiz.max_attempts}
+    finished = [a.finished_at for a in attempts if a.finished_at]
+    if quiz.wait_minutes and finished:
+        ready = max(finished) + timedelta(minutes=quiz.wait_minutes)
+        if now < ready:
+            return _("You can try again at %(time)s.") % {
+                "time": timezone.localtime(ready).strftime("%Y-%m-%d %H:%M")
+            }
+    return None
+
+
+def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
+    """None if the course lets `user` take `quiz`, else the reason. Enrolment in the course is
+    always required. A module's quiz opens with its module (past its prerequisite); the final
+    exam (a quiz under the course), if it `requires_modules_complete`, once every module is
+    done. Writes pass `fresh`, so a lock is never judged on an outline that is out of date."""
+    parent = quiz.get_parent()  # a plain Page: its class comes from the cached content type
+    if issubclass(parent.specific_class, ModulePage):
+        course, card = module_state(parent, user, fresh=fresh)
+        if not card.enrolled:
+            return _enrol_first(course)
+        if card.locked_by is not None:
+            return _("This module is locked: finish “%(module)s” first.") % {"module": card.locked_by.title}
+        return None
+    cards, enrolled = course_state(parent, user, fresh=fresh)
+    if not enrolled:
+        return _enrol_first(parent)
+    unfinished = next((card.page for card in cards if not card.done), None)
+    if quiz.requires_modules_complete and unfinished is not None:
+        return _("The final exam opens once every module is done: finish “%(module)s” first.") % {
+            "module": unfinished.title}
+    return None
+
+
+def _enrol_first(course):
+    return _("Enrol in “%(course)s” to take this quiz.") % {"course": course.title}
+
+
+def quiz_grade(attempts, method):
+    """The attempt that counts for the quiz's grade, by highest or latest."""
+    finished = [a for a in attempts if not a.is_open]
+    if not finished:
+        return None
+    if method == models.GradingMethod.LATEST:
+        return max(finished, key=lambda a: a.finished_at)
+    return max(finished, key=lambda a: (a.percent, a.finished_at))
+
+
+# SQL ------------------------------------------------------------------------------------------
+
 
 
 def attempt_for_grading(attempt_id, *, user=None):
@@ -26,16 +116,16 @@ def attempt_for_grading(attempt_id, *, user=None):
     question scores) and `completes_module` (whether passing its quiz completes a module)."""
     sql = _sql(owned=user is not None, lock=connection.features.has_select_for_update_of)
     params = [CompletionRule.ASSESSMENT.value, attempt_id] + ([user.pk] if user is not None else [])
-    return next(iter(Attempt.objects.raw(sql, params)), None)
+    return next(iter(models.Attempt.objects.raw(sql, params)), None)
 
 
 @cache
 def _sql(*, owned, lock):
     qn = connection.ops.quote_name
     attempts, questions, quizzes, pages, modules = (
-        qn(model._meta.db_table) for model in (Attempt, AttemptQuestion, QuizPage, Page, ModulePage)
+        qn(model._meta.db_table) for model in (models.Attempt, models.AttemptQuestion, models.QuizPage, Page, ModulePage)
     )
-    fields = ", ".join(f"a.{qn(field.column)}" for field in Attempt._meta.concrete_fields)
+    fields = ", ".join(f"a.{qn(field.column)}" for field in models.Attempt._meta.concrete_fields)
     return (
         f"SELECT {fields}, q.pass_mark, p.path AS quiz_path,"
         f" (SELECT COALESCE(SUM(x.score), 0) FROM {questions} x WHERE x.attempt_id = a.id) AS total,"
@@ -66,18 +156,18 @@ def store_answer(question_id, *, response, saved_at, score):
     """Write the answer if its attempt is still open; whether it was written. On PostgreSQL the
     attempt row is read FOR SHARE, so a save waits for a submit holding it and then sees it
     closed: no answer lands after its attempt was graded."""
-    fields = {name: AttemptQuestion._meta.get_field(name) for name in ("response", "saved_at", "score")}
+    fields = {name: models.AttemptQuestion._meta.get_field(name) for name in ("response", "saved_at", "score")}
     values = {"response": response, "saved_at": saved_at, "score": score}
     sql = _names("UPDATE {questions} SET response = %s, saved_at = %s, score = %s WHERE id = %s AND EXISTS"
                  " (SELECT 1 FROM {attempts} a WHERE a.id = {questions}.attempt_id AND a.status = %s"
                  + (" FOR SHARE)" if connection.features.has_select_for_update else ")"))
     params = [fields[name].get_db_prep_save(values[name], connection) for name in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, question_id, AttemptStatus.IN_PROGRESS.value])
+        cursor.execute(sql, [*params, question_id, models.AttemptStatus.IN_PROGRESS.value])
         return cursor.rowcount == 1
 
 
 @cache
 def _names(sql):
     qn = connection.ops.quote_name
-    return sql.format(questions=qn(AttemptQuestion._meta.db_table), attempts=qn(Attempt._meta.db_table))
+    return sql.format(questions=qn(models.AttemptQuestion._meta.db_table), attempts=qn(models.Attempt._meta.db_table))

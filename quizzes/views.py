@@ -13,24 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import api
 from .grading import grade, right_answer
-from .models import Attempt, AttemptQuestion, QuizPage, ReviewPolicy
+from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
 MAX_BODY = 16 * 1024  # one answer is small; anything bigger is refused unread
-
-
-def quiz_page_context(quiz, request):
-    user = request.user
-    if not user.is_authenticated:
-        return {"attempts": [], "start_refusal": None}
-    attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key).order_by("number"))
-    open_attempt = next((a for a in attempts if a.is_open), None)
-    return {
-        "attempts": attempts,
-        "open_attempt": open_attempt,
-        "best": api.quiz_grade(attempts, quiz.grading_method),
-        "start_refusal": None if open_attempt else (
-            api.access_refusal(user, quiz) or api.can_start(user, quiz, attempts=attempts)),
-    }
 
 
 def _error(request, error, *, as_json=False):
@@ -88,7 +73,7 @@ def attempt_view(request, attempt_id):
         return _error(request, error)
     if not attempt.is_open:
         return redirect("quizzes:result", attempt.pk)
-    if api._is_past_deadline(attempt, timezone.now()):
+    if api.is_past_deadline(attempt, timezone.now()):
         api.submit_attempt(request.user, attempt.pk, finished_by="deadline")
         return redirect("quizzes:result", attempt.pk)
     questions = [public_question(q) for q in AttemptQuestion.objects.filter(attempt=attempt)]
