@@ -3,8 +3,9 @@
 Each function runs a fixed number of queries however many courses, modules, lessons or
 learners there are. A course's shape (modules, lessons, prerequisites) comes from its cached
 outline (courses.outline); a learner's progress in it from their own rows, read in one query
-(`learner_of`: completed lessons, modules passed by assessment, enrolments). The catalog's percentages come from one grouped aggregate over the lesson pages (grouped
-by the tree path prefix of the course). Nothing reads other learners' rows.
+(`learner_of`: completed lessons, modules passed by assessment, enrolments). The catalog's
+percentages come from one grouped aggregate over the lesson pages (grouped by the tree path
+prefix of the course). Nothing reads other learners' rows.
 """
 
 from dataclasses import dataclass, field
@@ -97,7 +98,11 @@ def _learner_sql():
     return " UNION ALL ".join(
         f"SELECT {kind}, {field} FROM {qn(model._meta.db_table)} WHERE user_id = %s"
         for kind, (model, field) in enumerate(
-            [(models.LessonProgress, "lesson_key"), (models.ModuleCompletion, "module_key"), (models.Enrolment, "course_key")]
+            [
+                (models.LessonProgress, "lesson_key"),
+                (models.ModuleCompletion, "module_key"),
+                (models.Enrolment, "course_key"),
+            ]
         )
     )
 
@@ -291,5 +296,7 @@ def dashboard(user):
         outline = outline_at(course.path)
         progress = progress_of(outline.all_lessons(), completed)
         next_lesson = outline.listed_lesson_at(progress.next_path) if progress.next_path else None
-        cards.append(Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson, due_date=course.due_date))
+        cards.append(
+            Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson, due_date=course.due_date)
+        )
     return cards

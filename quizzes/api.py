@@ -152,7 +152,8 @@ def freeze(question, *, shuffle=True):
         if question.question_type == "matching":
             answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
     order = [a["token"] for a in answers]
-    if question.question_type == "ordering" or (shuffle and question.question_type in ("single_choice", "multiple_response")):
+    shuffled = shuffle and question.question_type in ("single_choice", "multiple_response")
+    if question.question_type == "ordering" or shuffled:
         while True:
             rng.shuffle(order)
             if question.question_type != "ordering" or len(order) < 2 or order != [a["token"] for a in answers]:
@@ -267,7 +268,9 @@ def _finish(attempt, now, finished_by):
     finished it first. Each answer was scored as it was saved (`save_answer`) and unanswered
     questions hold 0, so grading adds up the scores and claims the attempt in one write."""
     score = Decimal(str(attempt.total or 0)).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP) if attempt.max_score else Decimal("0")
+    percent = Decimal("0")
+    if attempt.max_score:
+        percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP)
     passed = percent >= attempt.pass_mark
     claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
         status=AttemptStatus.FINISHED, finished_at=now, finished_by=finished_by,

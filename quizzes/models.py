@@ -73,7 +73,8 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
                                  validators=[MinValueValidator(Decimal("0.01"))])
     difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     units = models.CharField(_("accepted units"), max_length=200, blank=True,
-                             help_text=_("Numeric questions: comma-separated units a trainee may type after the number, e.g. %, 元."))
+                             help_text=_("Numeric questions: comma-separated units a trainee may type after the "
+                                         "number, e.g. %, 元."))
     tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
     live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
     updated_at = models.DateTimeField(auto_now=True)
@@ -178,8 +179,12 @@ class QuizPage(Page):
     max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=0, help_text=_("0 = unlimited."))
     wait_minutes = models.PositiveIntegerField(_("wait between attempts (minutes)"), default=0)
     time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"), default=0, help_text=_("0 = untimed."))
-    grading_method = models.CharField(_("grade"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST)
-    review_policy = models.CharField(_("after submission show"), max_length=12, choices=ReviewPolicy.choices, default=ReviewPolicy.FEEDBACK)
+    grading_method = models.CharField(
+        _("grade"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
+    )
+    review_policy = models.CharField(
+        _("after submission show"), max_length=12, choices=ReviewPolicy.choices, default=ReviewPolicy.FEEDBACK
+    )
     answers_shown = models.CharField(
         _("show right answers"), max_length=20, choices=AnswersShown.choices, default=AnswersShown.PASSED_OR_CLOSED,
         help_text=_("Until then a review shows the score only, so blank attempts cannot collect a bank's answers."))
@@ -235,7 +240,9 @@ class Attempt(models.Model):
     number = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
     started_at = models.DateTimeField(auto_now_add=True)
-    deadline = models.DateTimeField(null=True, blank=True, help_text=_("Time limit end (with accommodation); grace not included."))
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text=_("Time limit end (with accommodation); grace not included.")
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     finished_by = models.CharField(max_length=10, blank=True, help_text=_("submit, deadline or sweep"))
     score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)

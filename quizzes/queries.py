@@ -123,7 +123,8 @@ def attempt_for_grading(attempt_id, *, user=None):
 def _sql(*, owned, lock):
     qn = connection.ops.quote_name
     attempts, questions, quizzes, pages, modules = (
-        qn(model._meta.db_table) for model in (models.Attempt, models.AttemptQuestion, models.QuizPage, Page, ModulePage)
+        qn(model._meta.db_table)
+        for model in (models.Attempt, models.AttemptQuestion, models.QuizPage, Page, ModulePage)
     )
     fields = ", ".join(f"a.{qn(field.column)}" for field in models.Attempt._meta.concrete_fields)
     return (

@@ -137,7 +137,9 @@ def save(request, attempt_id):
         position = api.parse_position(raw_position)
         if form is not None:  # form fields: read them the way the question's inputs are named
             attempt = api.get_own_attempt(request.user, attempt_id)
-            question = AttemptQuestion.objects.filter(attempt=attempt, position=position or 0).only("spec", "position").first()
+            question = (
+                AttemptQuestion.objects.filter(attempt=attempt, position=position or 0).only("spec", "position").first()
+            )
             if question is None:
                 raise api.BadResponse(_("That question is not part of this attempt."))
             response = response_from_form(question.spec, question.position, form)
@@ -189,7 +191,9 @@ def reviewed_question(question, level):
     if level == ReviewPolicy.FEEDBACK:
         item["explanation_html"] = spec["explanation_html"]
         picked = question.response if isinstance(question.response, list) else [question.response]
-        item["feedback"] = [by_token[t]["feedback"] for t in picked if isinstance(t, str) and t in by_token and by_token[t]["feedback"]]
+        item["feedback"] = [
+            by_token[t]["feedback"] for t in picked if isinstance(t, str) and t in by_token and by_token[t]["feedback"]
+        ]
     return item
 
 
