@@ -14,10 +14,13 @@ from django.db import connection, transaction
 
 from .groups import TRAINEES
 from .models import Department, EmployeeProfile
-from .people_file import read_rows
+from .people_file import FormatError, read_rows
+from .people_file import limit as import_limit
 from .people_import import PATH_SEPARATOR, ImportReport, chunks, in_list_size, plan_import
 
-__all__ = ["add_department", "import_people", "ImportReport"]
+__all__ = [
+    "FormatError", "ImportReport", "add_department", "change_department", "import_limit", "import_people",
+]
 
 BATCH = 500  # rows per write: bounded memory, and within every database's parameter limit
 
@@ -30,6 +33,20 @@ def add_department(name: str, *, code: str, parent: Department | None = None) ->
     if parent is None:
         return Department.add_root(name=name, code=code)
     return Department.objects.get(pk=parent.pk).add_child(name=name, code=code)
+
+
+@transaction.atomic
+def change_department(department, *, name, code, parent):
+    """Rename `department`, change its code, or move it (with everything below it) under
+    `parent` (None: the top level), keeping every level in name order."""
+    department.name, department.code = name, code
+    department.save(update_fields=["name", "code"])
+    department = Department.objects.get(pk=department.pk)
+    if parent is None:
+        department.move(Department.get_first_root_node(), "sorted-sibling")
+    else:
+        department.move(Department.objects.get(pk=parent.pk), "sorted-child")
+    return Department.objects.get(pk=department.pk)
 
 
 def import_people(file, fmt: str, *, dry_run: bool = False) -> ImportReport:

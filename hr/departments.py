@@ -6,12 +6,11 @@ departments") rather than Django's per-model ones, so that HR holds no model per
 beyond its own; deleting, which would take a whole sub-tree with it, is left to superusers.
 Departments are a treebeard tree kept in name order (`accounts.models.Department`): a new one
 is added by `accounts.api.add_department`, and renaming or moving one re-sorts it among its
-new siblings (`change_department`).
+new siblings (`accounts.api.change_department`).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -46,20 +45,6 @@ class DepartmentPermissionPolicy(BasePermissionPolicy):
         return get_user_model().objects.filter(superusers | holders).distinct()
 
 
-@transaction.atomic
-def change_department(department, *, name, code, parent):
-    """Rename `department`, change its code, or move it (with everything below it) under
-    `parent` (None: the top level), keeping every level in name order."""
-    department.name, department.code = name, code
-    department.save(update_fields=["name", "code"])
-    department = Department.objects.get(pk=department.pk)
-    if parent is None:
-        department.move(Department.get_first_root_node(), "sorted-sibling")
-    else:
-        department.move(Department.objects.get(pk=parent.pk), "sorted-child")
-    return Department.objects.get(pk=department.pk)
-
-
 class DepartmentForm(WagtailAdminModelForm):
     parent = DepartmentChoiceField(label=_("Part of"), queryset=Department.objects.none(), required=False,
                                    empty_label=_("(top level)"))
@@ -82,7 +67,7 @@ class DepartmentForm(WagtailAdminModelForm):
         if self.instance._state.adding:
             self.instance = accounts_api.add_department(data["name"], code=data["code"], parent=data["parent"])
         elif self.has_changed():
-            self.instance = change_department(self.instance, name=data["name"], code=data["code"],
+            self.instance = accounts_api.change_department(self.instance, name=data["name"], code=data["code"],
                                               parent=data["parent"])
         return self.instance
 

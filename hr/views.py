@@ -8,6 +8,7 @@ checks its own permission before looking anything up, so a guessed id tells noth
 from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
@@ -17,7 +18,6 @@ from wagtail.admin.widgets import AdminDateInput
 
 from accounts import api as accounts_api
 from accounts.models import Department
-from accounts.people_import import FormatError
 from certification import api as certification_api
 from certification.models import Certificate
 from courses import api as courses_api
@@ -25,8 +25,6 @@ from courses.models import CoursePage
 
 from .models import ASSIGN_COURSE, IMPORT_PEOPLE, REVOKE_CERTIFICATE
 from .report_views import DepartmentChoiceField, HRPermissionMixin
-
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 class HRFormView(HRPermissionMixin, WagtailAdminTemplateMixin, FormView):
@@ -144,8 +142,11 @@ class ImportPeopleForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        largest = accounts_api.import_limit("PEOPLE_IMPORT_MAX_BYTES")
+        if upload.size > largest:  # refused before it is read; the command checks the same limit
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s.") % {"size": filesizeformat(largest)}
+            )
         self.format = upload.name.rsplit(".", 1)[-1].lower()
         if self.format not in ("csv", "xlsx"):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
@@ -163,7 +164,7 @@ class ImportPeopleView(HRFormView):
         try:
             report = accounts_api.import_people(form.cleaned_data["file"], form.format,
                                                 dry_run=form.cleaned_data["dry_run"])
-        except FormatError as error:
+        except accounts_api.FormatError as error:
             form.add_error("file", _("%(error)s Nothing was imported.") % {"error": error})
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(form=self.form_class(), report=report))
