@@ -38,7 +38,9 @@ def lookup(request):
     if certificate is not None:
         return redirect("certification:verify", certificate.public_id)
     status = 404 if raw else 200
-    return _noindex(render(request, "certification/lookup.html", {"code": raw[:40], "not_found": bool(raw)}, status=status))
+    return _noindex(render(
+        request, "certification/lookup.html", {"code": raw[:40], "not_found": bool(raw)}, status=status
+    ))
 
 
 @login_required

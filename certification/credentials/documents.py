@@ -33,8 +33,8 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from . import dataintegrity
 from ..models import Certificate
+from . import dataintegrity
 
 __all__ = [
     "fetch_local", "issuer_id", "issuer_profile", "key_id", "signed_credential", "status_list_credential",

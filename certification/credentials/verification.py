@@ -265,7 +265,8 @@ def _check_proof(document, fetch, *, bounded=True) -> Statements:
     if not proofs:
         raise Failure("proof", "the credential has no proof")
     usable = [
-        p for p in proofs if p.get("type") == dataintegrity.PROOF_TYPE and p.get("cryptosuite") == dataintegrity.CRYPTOSUITE
+        p for p in proofs
+        if p.get("type") == dataintegrity.PROOF_TYPE and p.get("cryptosuite") == dataintegrity.CRYPTOSUITE
     ]
     if not usable:
         found = ", ".join(sorted({f"{p.get('type')}/{p.get('cryptosuite')}" for p in proofs}))

@@ -9,7 +9,7 @@ from tests.quizzes.conftest import make_quiz, quiz_setup  # noqa: F401
 
 
 @pytest.fixture
-def rule(quiz_setup):
+def rule(quiz_setup):  # noqa: F811 (the imported fixture)
     return CertificateRule.objects.create(
         slug="module-1", title="模块一证书", title_en="Module One Certificate", exam=quiz_setup.quiz, validity_months=24
     )
@@ -25,6 +25,6 @@ def take_quiz(user, quiz, *, right=True):
 
 
 @pytest.fixture
-def enrolled(trainee, quiz_setup):
+def enrolled(trainee, quiz_setup):  # noqa: F811 (the imported fixture)
     courses_api.enrol_learner(trainee, quiz_setup.tree.course)
     return trainee

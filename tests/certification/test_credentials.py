@@ -17,8 +17,8 @@ from django.test import Client
 
 from certification import api
 from certification.credentials import dataintegrity, documents
-from certification.models import Certificate, CertificateRule
 from certification.credentials.verification import MAX_CREDENTIAL_BYTES, verify_credential
+from certification.models import Certificate, CertificateRule
 from tests.certification.conftest import take_quiz
 
 OB3 = Path(__file__).resolve().parents[1] / "fixtures" / "ob3"  # vendored, see its README.md

@@ -58,7 +58,9 @@ def test_a_course_rule_waits_for_every_required_quiz(enrolled, quiz_setup, rule)
     second = QuizPage(title="Exam", slug="exam", draws=[QuizDraw(bank=quiz_setup.bank, count=3)])
     module.add_child(instance=second)
     second.save_revision().publish()
-    course_rule = CertificateRule.objects.create(slug="course", title="运营专业认证", title_en="Certified Operations Professional", exam=second)
+    course_rule = CertificateRule.objects.create(
+        slug="course", title="运营专业认证", title_en="Certified Operations Professional", exam=second
+    )
     RuleRequirement.objects.create(rule=course_rule, quiz=quiz_setup.quiz)
     take_quiz(enrolled, second)
     assert not Certificate.objects.filter(rule=course_rule).exists()
@@ -129,4 +131,5 @@ def test_a_passing_submit_that_renews_a_certificate_does_not_grow_with_history(
     # them, release; release
     with django_assert_num_queries(18):
         graded = quiz_api.submit_attempt(enrolled, attempt.pk)
-    assert graded.passed and Certificate.objects.get(user=enrolled, rule=rule, is_current=True).source_attempt_id == graded.pk
+    assert graded.passed
+    assert Certificate.objects.get(user=enrolled, rule=rule, is_current=True).source_attempt_id == graded.pk

@@ -91,7 +91,8 @@ def test_pdf_is_one_a4_landscape_page(li_ming):
 def test_text_layer_carries_name_achievement_dates_score_serial_and_url(li_ming):
     text = li_ming.text
     for expected in ("李明", "用户运营专项能力认证", "User Operations Specialist Certificate", "OPS-K7QM-2XRD",
-                     li_ming.url, "2026-03-14", "2028-03-14", "92.5%", "Ops Academy 运营学院", "运营学院 · Ops Academy"):
+                     li_ming.url, "2026-03-14", "2028-03-14", "92.5%",
+                     "Ops Academy 运营学院", "运营学院 · Ops Academy"):
         assert expected in text
 
 
@@ -169,7 +170,9 @@ def test_markup_in_names_and_titles_is_printed_literally_and_fetches_nothing(tmp
     )
     pdf = render_certificate_pdf(certificate)
     fonts = font_files()
-    assert set(no_network_and_only_font_files) <= {fonts.regular, fonts.bold, fonts.fallback_regular, fonts.fallback_bold}
+    assert set(no_network_and_only_font_files) <= {
+        fonts.regular, fonts.bold, fonts.fallback_regular, fonts.fallback_bold
+    }
     (tmp_path / "markup.pdf").write_bytes(pdf)
 
     rendered = Rendered(pdf=tmp_path / "markup.pdf", url=verification_url(certificate))

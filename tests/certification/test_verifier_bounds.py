@@ -13,7 +13,6 @@ import time
 import pytest
 from django.test import Client
 
-from certification.models import Certificate
 from certification.credentials.verification import (
     MAX_ARRAY,
     MAX_CREDENTIAL_BYTES,
@@ -21,6 +20,7 @@ from certification.credentials.verification import (
     MAX_NODES,
     MAX_STRING,
 )
+from certification.models import Certificate
 from tests.certification.conftest import take_quiz
 
 URL = "/credentials/verify/"

@@ -85,13 +85,15 @@ SPELLINGS = {
     }), None),
     "status referenced, described in @included": (lambda d: _in_included(d, reverse=False), None),
     "status linked by @reverse from @included": (lambda d: _in_included(d, reverse=True), None),
-    "validUntil as a full IRI": (lambda d: _renamed(d, "validUntil", CRED + "validUntil", _typed(d["validUntil"])), None),
+    "validUntil as a full IRI": (
+        lambda d: _renamed(d, "validUntil", CRED + "validUntil", _typed(d["validUntil"])), None),
     "validUntil aliased by an inline context": (
         lambda d: _renamed(_with_context(d, {"expires": {"@id": CRED + "validUntil", "@type": DATETIME}}),
                            "validUntil", "expires"), None),
     "validUntil as a value object": (lambda d: {**d, "validUntil": _typed(d["validUntil"])}, "dates"),
     "validUntil as a one-element array": (lambda d: {**d, "validUntil": [d["validUntil"]]}, "dates"),
-    "validFrom as a full IRI": (lambda d: _renamed(d, "validFrom", CRED + "validFrom", _typed(d["validFrom"])), "dates"),
+    "validFrom as a full IRI": (
+        lambda d: _renamed(d, "validFrom", CRED + "validFrom", _typed(d["validFrom"])), "dates"),
     "validFrom aliased by an inline context": (
         lambda d: _renamed(_with_context(d, {"starts": {"@id": CRED + "validFrom", "@type": DATETIME}}),
                            "validFrom", "starts"), "dates"),
@@ -101,8 +103,10 @@ SPELLINGS = {
         lambda d: {**d, "issuer": _renamed(_renamed(d["issuer"], "id", "@id"), "type", "@type")}, "issuer"),
     "issuer as a full IRI": (lambda d: _renamed(d, "issuer", CRED + "issuer"), "issuer"),
     "issuer as a one-element array": (lambda d: {**d, "issuer": [d["issuer"]]}, "issuer"),
-    "credentialSubject as a one-element array": (lambda d: {**d, "credentialSubject": [d["credentialSubject"]]}, "subject"),
-    "credentialSubject as a full IRI": (lambda d: _renamed(d, "credentialSubject", CRED + "credentialSubject"), "subject"),
+    "credentialSubject as a one-element array": (
+        lambda d: {**d, "credentialSubject": [d["credentialSubject"]]}, "subject"),
+    "credentialSubject as a full IRI": (
+        lambda d: _renamed(d, "credentialSubject", CRED + "credentialSubject"), "subject"),
     "type as @type": (lambda d: _renamed(d, "type", "@type"), "type"),
     "type in another order": (lambda d: {**d, "type": d["type"][::-1]}, None),
     "the whole credential expanded": (_expanded, "type"),
