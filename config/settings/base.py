@@ -233,6 +233,9 @@ CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 # POSTs to the public verifier (/credentials/verify/) per client address: "count/period" (s, m, h, d).
 # Counted in the cache, so shared by every app server only with REDIS_URL.
 CREDENTIAL_VERIFY_RATE_LIMIT = os.environ.get("CREDENTIAL_VERIFY_RATE_LIMIT", "30/m")
+# Proxies in front of the app servers that append to X-Forwarded-For: the client address of the
+# login and verifier rate limits is read that many hops from the end (0: the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Seconds after a quiz deadline in which a last answer is still accepted (network latency).
 QUIZ_GRACE_SECONDS = 30
