@@ -196,7 +196,9 @@ class ComplianceMatrixView(HRReportView):
 
     def decorate_paginated_queryset(self, people):
         """The page's certificates, in one query: its cells for the state columns."""
-        self.cells.update((row.person.pk, row.cells) for row in reports.matrix_rows(list(people), self.requirements, self.rules))
+        self.cells.update(
+            (row.person.pk, row.cells) for row in reports.matrix_rows(list(people), self.requirements, self.rules)
+        )
         return people
 
     @cached_property
@@ -240,7 +242,9 @@ def summary_chart(figures):
         maximum=100, length=plot, start=layout["top"], band=layout["row"], ticks=(0, 25, 50, 75, 100),
     )
     for row, f in zip(chart["rows"], figures):
-        row.update(indent=4 + 14 * (f.department.depth - 1), top_level=f.department.depth == 1, text_y=row["centre"] + 4)
+        row.update(
+            indent=4 + 14 * (f.department.depth - 1), top_level=f.department.depth == 1, text_y=row["centre"] + 4
+        )
     for tick in chart["ticks"]:
         tick["x"] = layout["label"] + tick["at"]
     height = chart["end"] + layout["bottom"]
@@ -349,7 +353,8 @@ class ExpiringCertificatesView(HRReportView):
             "holder": certificate.holder_name, "employee_id": employee.employee_id if employee else "",
             "email": certificate.user.email, "department": employee.department.name if employee else "",
             "certificate": certificate.rule.localized_title(), "code": certificate.code,
-            "valid_until": timezone.localtime(certificate.valid_until).date(), "days_left": self._days_left(certificate),
+            "valid_until": timezone.localtime(certificate.valid_until).date(),
+            "days_left": self._days_left(certificate),
         }
 
 

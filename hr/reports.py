@@ -85,7 +85,9 @@ class Requirements:
     def __init__(self):
         language = get_language()
         course_at, titles, pages = {}, {}, {}
-        for row in CoursePage.objects.order_by("path").values("path", "title", "translation_key", "locale__language_code"):
+        for row in CoursePage.objects.order_by("path").values(
+            "path", "title", "translation_key", "locale__language_code"
+        ):
             key = row["translation_key"]
             course_at[row["path"]] = key
             if key not in titles or row["locale__language_code"] == language:
@@ -95,16 +97,25 @@ class Requirements:
         self.course_page_paths = pages  # course key → its page in the admin's language (or the first)
         self.rules_by_course = {}
         self.rules = {}
-        for row in CertificateRule.objects.filter(active=True).order_by("slug").values("id", "slug", "title", "title_en", "exam__path"):
+        for row in CertificateRule.objects.filter(active=True).order_by("slug").values(
+            "id", "slug", "title", "title_en", "exam__path"
+        ):
             key = next((course_at[p] for p in _prefixes(row["exam__path"]) if p in course_at), None)
             if key is None:
                 continue
-            rule = Rule(row["id"], row["slug"], localized(row["title"], row["title_en"]), key, self.course_titles.get(key, ""))
+            rule = Rule(
+                row["id"], row["slug"], localized(row["title"], row["title_en"]), key, self.course_titles.get(key, "")
+            )
             self.rules[rule.id] = rule
             self.rules_by_course.setdefault(key, []).append(rule)
         self.by_user, self.by_department, self.personal = {}, {}, []
-        for row in Assignment.objects.values("course_key", "user_id", "department__path", "due_date", "user__employee__department__path"):
-            target = self.by_user.setdefault(row["user_id"], {}) if row["user_id"] else self.by_department.setdefault(row["department__path"], {})
+        for row in Assignment.objects.values(
+            "course_key", "user_id", "department__path", "due_date", "user__employee__department__path"
+        ):
+            target = (
+                self.by_user.setdefault(row["user_id"], {}) if row["user_id"]
+                else self.by_department.setdefault(row["department__path"], {})
+            )
             target[row["course_key"]] = min(row["due_date"], target.get(row["course_key"], row["due_date"]))
             if row["user_id"]:
                 self.personal.append((row["user__employee__department__path"], row["course_key"]))
@@ -323,7 +334,8 @@ def department_summary(departments, *, now=None):
     )
     done = completed_courses(Q(user__employee__isnull=False) & scope, course_lessons(requirements))
     in_force = set(  # current or expiring: only the pairs, no dates to convert
-        Certificate.objects.active_at(now).filter(Q(user__employee__isnull=False) & scope, rule_id__in=list(requirements.rules))
+        Certificate.objects.active_at(now)
+        .filter(Q(user__employee__isnull=False) & scope, rule_id__in=list(requirements.rules))
         .values_list("user_id", "rule_id")
     )
     for user_id, path in employees:
@@ -373,7 +385,9 @@ def transcript(person, *, now=None):
     today = timezone.localdate(now)
     requirements = Requirements()
     required = requirements.courses_of(person.pk, department_path(person))
-    enrolments = {e["course_key"]: e["due_date"] for e in Enrolment.objects.filter(user=person).values("course_key", "due_date")}
+    enrolments = {
+        e["course_key"]: e["due_date"] for e in Enrolment.objects.filter(user=person).values("course_key", "due_date")
+    }
     completed = completed_lesson_keys(person)
     courses = []
     for key in sorted(set(required) | set(enrolments), key=lambda k: requirements.course_titles.get(k, "")):
@@ -381,7 +395,9 @@ def transcript(person, *, now=None):
         progress = progress_of(outline_at(path).all_lessons(), completed) if path else Progress()
         due = min((d for d in (required.get(key), enrolments.get(key)) if d), default=None)
         overdue = due is not None and due < today and not progress.complete
-        courses.append(CourseLine(requirements.course_titles.get(key, str(key)), progress, key in enrolments, due, overdue))
+        courses.append(
+            CourseLine(requirements.course_titles.get(key, str(key)), progress, key in enrolments, due, overdue)
+        )
     attempts = list(Attempt.objects.filter(user=person).select_related("quiz").order_by("-started_at"))
     certificates = certificates_of(person)
     rules = [
@@ -402,14 +418,17 @@ def transcript_export_rows(person, data):
         progress = line.progress
         yield {"section": "course", "item": line.title, "status": "complete" if progress.complete else (
             "overdue" if line.overdue else "in progress"),
-            "score": f"{progress.percent}%", "date": line.due_date, "detail": f"{progress.done}/{progress.total} lessons"}
+            "score": f"{progress.percent}%", "date": line.due_date,
+            "detail": f"{progress.done}/{progress.total} lessons"}
     for attempt in data["attempts"]:
-        yield {"section": "attempt", "item": attempt.quiz.title, "status": "passed" if attempt.passed else attempt.status,
-               "score": attempt.percent, "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,
+        yield {"section": "attempt", "item": attempt.quiz.title,
+               "status": "passed" if attempt.passed else attempt.status, "score": attempt.percent,
+               "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,
                "detail": f"#{attempt.number}"}
     for certificate in data["certificates"]:
         yield {"section": "certificate", "item": certificate.achievement, "status": certificate.current_status,
-               "score": certificate.score, "date": timezone.localtime(certificate.valid_until).date(), "detail": certificate.code}
+               "score": certificate.score, "date": timezone.localtime(certificate.valid_until).date(),
+               "detail": certificate.code}
 
 
 __all__ = [

@@ -12,7 +12,9 @@ urlpatterns = [
     path("summary/", report_views.DepartmentSummaryView.as_view(), name="summary"),
     path("summary/results/", report_views.DepartmentSummaryView.as_view(results_only=True), name="summary_results"),
     path("expiring/", report_views.ExpiringCertificatesView.as_view(), name="expiring"),
-    path("expiring/results/", report_views.ExpiringCertificatesView.as_view(results_only=True), name="expiring_results"),
+    path(
+        "expiring/results/", report_views.ExpiringCertificatesView.as_view(results_only=True), name="expiring_results"
+    ),
     path("people/", report_views.PeopleView.as_view(), name="people"),
     path("people/results/", report_views.PeopleView.as_view(results_only=True), name="people_results"),
     path("people/<int:user_id>/", report_views.TranscriptView.as_view(), name="transcript"),

@@ -42,10 +42,14 @@ def _hr_menu():
     return Menu(items=[
         PermissionMenuItem(_("Compliance matrix"), "hr_reports:matrix", VIEW_REPORTS, icon_name="table", order=100),
         PermissionMenuItem(_("Department summary"), "hr_reports:summary", VIEW_REPORTS, icon_name="list-ul", order=200),
-        PermissionMenuItem(_("Expiring certificates"), "hr_reports:expiring", VIEW_REPORTS, icon_name="time", order=300),
+        PermissionMenuItem(
+            _("Expiring certificates"), "hr_reports:expiring", VIEW_REPORTS, icon_name="time", order=300
+        ),
         PermissionMenuItem(_("People and transcripts"), "hr_reports:people", VIEW_REPORTS, icon_name="user", order=400),
         PermissionMenuItem(_("Assign a course"), "hr_reports:assign", ASSIGN_COURSE, icon_name="calendar", order=500),
-        PermissionMenuItem(_("Import people"), "hr_reports:import_people", IMPORT_PEOPLE, icon_name="upload", order=600),
+        PermissionMenuItem(
+            _("Import people"), "hr_reports:import_people", IMPORT_PEOPLE, icon_name="upload", order=600
+        ),
         PermissionMenuItem(_("Departments"), "hr_departments:index", IMPORT_PEOPLE, icon_name="group", order=700),
     ])
 

@@ -35,14 +35,14 @@ def make_employee(email, department, employee_id=None, **extra):
 
 
 @pytest.fixture
-def rule(quiz_setup):
+def rule(quiz_setup):  # noqa: F811 (the imported fixture)
     return CertificateRule.objects.create(
         slug="module-1", title="模块一证书", title_en="Module One Certificate", exam=quiz_setup.quiz, validity_months=24
     )
 
 
 @pytest.fixture
-def course(quiz_setup):
+def course(quiz_setup):  # noqa: F811 (the imported fixture)
     return quiz_setup.tree.course
 
 

@@ -24,7 +24,9 @@ def test_assigning_to_a_department_enrols_its_whole_subtree_with_the_due_date(tr
     result = courses_api.assign_course(tree.course, department=departments["ops"], due_date=due, by=hr)
     assert (result.covered, result.enrolled, result.due_date_set) == (3, 3, 0)
     enrolled = Enrolment.objects.filter(course_key=tree.course.translation_key)
-    assert set(enrolled.values_list("user__email", flat=True)) == {"lead@example.com", "u1@example.com", "c1@example.com"}
+    assert set(enrolled.values_list("user__email", flat=True)) == {
+        "lead@example.com", "u1@example.com", "c1@example.com"
+    }
     assert set(enrolled.values_list("due_date", flat=True)) == {due}
     assert set(enrolled.values_list("assignment", flat=True)) == {result.assignment.pk}
     assert result.assignment.assigned_by == hr and result.assignment.department == departments["ops"]

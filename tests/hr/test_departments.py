@@ -60,7 +60,9 @@ def test_renaming_and_moving_keep_the_tree_sorted_and_the_people(client, hr, dep
     assert response.status_code == 302
     assert tree() == [(1, "运营部"), (2, "A 用户组"), (2, "内容运营组"), (1, "销售部")]
 
-    response = client.post(edit_url(users), {"name": "A 用户组", "code": "sales-users", "parent": departments["sales"].pk})
+    response = client.post(
+        edit_url(users), {"name": "A 用户组", "code": "sales-users", "parent": departments["sales"].pk}
+    )
     assert response.status_code == 302
     assert tree() == [(1, "运营部"), (2, "内容运营组"), (1, "销售部"), (2, "A 用户组")]
     person.employee.refresh_from_db()

@@ -15,10 +15,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from wagtail.admin.views.mixins import Echo
 
 from accounts.models import EmployeeProfile
 from certification.models import Certificate, CertificateRule
-from wagtail.admin.views.mixins import Echo
 from courses import api as courses_api
 
 pytestmark = pytest.mark.skipif(not os.environ.get("HR_EXPORT_BENCH"), reason="set HR_EXPORT_BENCH=1 to run")
@@ -30,7 +30,8 @@ def seed(departments, quiz_setup, hr):
     User = get_user_model()
     leaves = [departments["ops-users"], departments["ops-content"], departments["sales"]]
     User.objects.bulk_create(
-        [User(username=f"u{i}", email=f"u{i}@example.com", display_name=f"员工{i}", password="!") for i in range(PEOPLE)],
+        [User(username=f"u{i}", email=f"u{i}@example.com", display_name=f"员工{i}", password="!")
+         for i in range(PEOPLE)],
         batch_size=2000,
     )
     users = list(User.objects.filter(username__startswith="u").exclude(username="u").values_list("pk", flat=True))
@@ -46,7 +47,8 @@ def seed(departments, quiz_setup, hr):
     Certificate.objects.bulk_create(  # every cell held, in every state: current, expiring, expired, revoked
         [Certificate(user_id=pk, rule=rule, holder_name="x", achievement="a", achievement_en="a", issuer_name="i",
                      issued_at=now, valid_until=now + timedelta(days=(i * 7 + rule.pk) % 800 - 100),
-                     revoked_at=now if (i + rule.pk) % 13 == 0 else None, code=f"B{i}-{rule.pk}", public_id=f"p{i}-{rule.pk}")
+                     revoked_at=now if (i + rule.pk) % 13 == 0 else None, code=f"B{i}-{rule.pk}",
+                     public_id=f"p{i}-{rule.pk}")
          for i, pk in enumerate(users) for rule in rules],
         batch_size=2000,
     )
@@ -118,6 +120,7 @@ def test_full_matrix_export_keeps_up_with_a_bare_loop(client, hr, departments, q
     timings.sort()
     p99 = timings[int(len(timings) * 0.99) - 1]
     print(f"matrix page ×{len(timings)}: median {timings[len(timings) // 2] * 1000:.0f} ms, "
-          f"p99 {p99 * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms; slowest {[round(t * 1000) for t in timings[-5:]]}")
+          f"p99 {p99 * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms; "
+          f"slowest {[round(t * 1000) for t in timings[-5:]]}")
     gc.unfreeze()
     assert p99 < 0.5

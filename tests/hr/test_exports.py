@@ -38,7 +38,9 @@ def test_matrix_csv_is_pinned(client, hr, two_people):
     client.force_login(hr)
     response = client.get("/admin/hr/", {"export": "csv"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert re.fullmatch(r'attachment; filename="compliance-matrix-\d{4}-\d\d-\d\d\.csv"', response["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="compliance-matrix-\d{4}-\d\d-\d\d\.csv"', response["Content-Disposition"]
+    )
     due, valid = two_people["due"].isoformat(), two_people["valid_until"].isoformat()
     assert body(response) == (
         "\ufeffemployee_id,person,email,department,certificate,course,state,due_date,valid_until\r\n"
@@ -51,13 +53,17 @@ def test_matrix_xlsx_is_pinned(client, hr, two_people):
     client.force_login(hr)
     response = client.get("/admin/hr/", {"export": "xlsx"})
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert re.fullmatch(r'attachment; filename="compliance-matrix-\d{4}-\d\d-\d\d\.xlsx"', response["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="compliance-matrix-\d{4}-\d\d-\d\d\.xlsx"', response["Content-Disposition"]
+    )
     sheet = load_workbook(io.BytesIO(body(response))).active
     due, valid = two_people["due"], two_people["valid_until"]  # dates, read back as dates
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
         ["employee_id", "person", "email", "department", "certificate", "course", "state", "due_date", "valid_until"],
-        ["E2", "=B Missing", "missing@example.com", "运营部", "Module One Certificate", "Operations Course", "missing", due, None],
-        ["E1", "A Held", "held@example.com", "用户运营组", "Module One Certificate", "Operations Course", "current", due, valid],
+        ["E2", "=B Missing", "missing@example.com", "运营部", "Module One Certificate", "Operations Course",
+         "missing", due, None],
+        ["E1", "A Held", "held@example.com", "用户运营组", "Module One Certificate", "Operations Course",
+         "current", due, valid],
     ]
     name = sheet["B2"]
     assert name.data_type == "s" and name.quotePrefix  # text, shown as typed, never run

@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from accounts.api import import_people
@@ -15,7 +15,10 @@ from accounts.people_import import FormatError
 
 User = get_user_model()
 
-HEADER = ["employee_id", "email", "display_name", "department_path", "department_code", "manager_email", "hire_date", "language"]
+HEADER = [
+    "employee_id", "email", "display_name", "department_path", "department_code", "manager_email", "hire_date",
+    "language",
+]
 ROWS = [
     ["E001", "li.lei@example.com", "李雷", "运营部", "ops", "", "2024-03-01", "zh-hans"],
     ["E002", "han.mei@example.com", "韩梅梅", "运营部/用户运营组", "", "li.lei@example.com", "2025-07-15", "en"],
@@ -86,7 +89,8 @@ def test_every_kind_of_bad_row_is_named(db, departments):
     ]
     report = import_people(csv_file(rows), "csv")
     assert [(e.row, e.column) for e in report.errors] == [
-        (2, "employee_id"), (3, "email"), (4, "department_code"), (5, "language"), (6, "employee_id"), (7, "department_code"),
+        (2, "employee_id"), (3, "email"), (4, "department_code"), (5, "language"), (6, "employee_id"),
+        (7, "department_code"),
     ]
     assert not User.objects.exists()
 
@@ -173,8 +177,12 @@ def test_departments_created_in_any_order_form_the_right_tree(db):
     def names(department):
         return "/".join(d.name for d in department.get_ancestors()) + "/" + department.name
 
-    placed = {p.employee_id: names(p.department).lstrip("/") for p in EmployeeProfile.objects.select_related("department")}
-    assert placed == {"E1": "运营部/用户运营组/拉新小组", "E2": "运营部/内容运营组", "E3": "运营部/用户运营组", "E4": "Growth Team"}
+    placed = {
+        p.employee_id: names(p.department).lstrip("/") for p in EmployeeProfile.objects.select_related("department")
+    }
+    assert placed == {
+        "E1": "运营部/用户运营组/拉新小组", "E2": "运营部/内容运营组", "E3": "运营部/用户运营组", "E4": "Growth Team"
+    }
     assert Department.objects.get(name="用户运营组").code == "ops-users"
     assert Department.objects.get(name="Growth Team").code == "growth-team"
     assert Department.objects.get(name="运营部").code.startswith("dept-")
@@ -184,7 +192,10 @@ def test_departments_created_in_any_order_form_the_right_tree(db):
 @pytest.mark.parametrize("n", [2, 40])
 def test_import_queries_do_not_grow_with_rows(db, departments, n, django_assert_num_queries):
     """New people are written in bulk: the same queries for 2 people as for 40."""
-    rows = [[f"E{i}", f"p{i}@example.com", f"名{i}", "", "ops-users", "p0@example.com" if i else "", "", ""] for i in range(n)]
+    rows = [
+        [f"E{i}", f"p{i}@example.com", f"名{i}", "", "ops-users", "p0@example.com" if i else "", "", ""]
+        for i in range(n)
+    ]
     # lookups: profiles, users, addresses, departments; then: savepoint, taken usernames,
     # users, Trainees group, memberships, addresses, profiles, managers, release.
     with django_assert_num_queries(13):

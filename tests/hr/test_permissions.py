@@ -138,7 +138,8 @@ def test_hr_cannot_edit_content(client, world, question, quiz_setup):
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.stem != "changed"
-    assert client.get(f"/admin/pages/{lesson.pk}/edit/", headers={"x-requested-with": "XMLHttpRequest"}).status_code == 403
+    response = client.get(f"/admin/pages/{lesson.pk}/edit/", headers={"x-requested-with": "XMLHttpRequest"})
+    assert response.status_code == 403
 
 
 def test_instructors_keep_their_content_rights(client, world, question):

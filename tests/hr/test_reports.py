@@ -9,10 +9,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Department
-from hr import reports
 from certification.models import CertificateRule
 from courses import api as courses_api
 from courses.models import CoursePage, LessonProgress
+from hr import reports
 from quizzes.models import Attempt, AttemptStatus, QuizDraw, QuizPage
 from tests.hr.conftest import give_certificate, make_employee
 
@@ -190,8 +190,9 @@ def body(response):
 
 def test_wagtails_own_csv_export_would_write_a_formula():
     """Why the reports override Wagtail's export: its CSV passes "=…" through unchanged."""
-    from wagtail.admin.views.mixins import Echo, SpreadsheetExportMixin
     import csv
+
+    from wagtail.admin.views.mixins import Echo, SpreadsheetExportMixin
 
     writer = csv.DictWriter(Echo(), fieldnames=["name"])
     assert SpreadsheetExportMixin().write_csv_row(writer, {"name": EVIL_NAME}).startswith(b'"=HYPERLINK')
@@ -204,7 +205,10 @@ def test_csv_exports_stream_and_escape_formulas(client, hr, org, url):
     person.save()
     person.certificates.update(holder_name=EVIL_NAME)
     client.force_login(hr)
-    response = client.get(url, {"export": "csv"} if "?" not in url else None) if "?" not in url else client.get(url + "&export=csv")
+    response = (
+        client.get(url, {"export": "csv"} if "?" not in url else None) if "?" not in url
+        else client.get(url + "&export=csv")
+    )
     assert isinstance(response, StreamingHttpResponse)
     text = body(response).decode("utf-8-sig")
     assert "'=HYPERLINK(" in text
@@ -216,7 +220,8 @@ def test_matrix_csv_export_has_one_row_per_person_and_certificate(client, hr, or
     lines = body(client.get("/admin/hr/", {"export": "csv"})).decode("utf-8-sig").splitlines()
     assert lines[0] == "employee_id,person,email,department,certificate,course,state,due_date,valid_until"
     assert len(lines) == 1 + 6  # everyone but sales, one required certificate each
-    assert any(line.startswith("overdue,F Overdue,overdue@example.com,内容运营组,Module One Certificate,Operations Course,overdue,")
+    assert any(line.startswith("overdue,F Overdue,overdue@example.com,内容运营组,Module One Certificate,"
+                               "Operations Course,overdue,")
                for line in lines)
 
 

@@ -132,7 +132,9 @@ class Command(BaseCommand):
         if fate == "expiring":
             certificates.filter(pk=first.pk).update(valid_until=now + timedelta(days=12))
         elif fate == "expired":
-            certificates.filter(pk=first.pk).update(issued_at=now - timedelta(days=760), valid_until=now - timedelta(days=30))
+            certificates.filter(pk=first.pk).update(
+                issued_at=now - timedelta(days=760), valid_until=now - timedelta(days=30)
+            )
         elif fate == "revoked":
             certificates.filter(pk=first.pk).update(
                 revoked_at=now - timedelta(days=3), revocation_reason="演示：考试违规 (demo: exam misconduct)"
