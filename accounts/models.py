@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from treebeard.mp_tree import MP_Node
 from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
 
 
 class User(AbstractUser):

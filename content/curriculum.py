@@ -102,7 +102,9 @@ class ModuleSource:
     lines: Lines = field(default_factory=Lines, repr=False, compare=False)  # of module.yaml
 
     def digest(self, language):
-        fields = {"minutes": self.estimated_minutes, "prerequisite": self.prerequisite, "assessed": bool(self.questions)}
+        fields = {
+            "minutes": self.estimated_minutes, "prerequisite": self.prerequisite, "assessed": bool(self.questions)
+        }
         for name in ("title", "introduction", "objectives"):
             fields[name] = getattr(self, name)[language]
         return _digest(fields)

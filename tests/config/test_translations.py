@@ -10,7 +10,10 @@ def test_every_ui_string_has_a_chinese_translation():
     """No empty or fuzzy entry in the zh-hans catalogue (English is the source language)."""
     text = PO.read_text(encoding="utf-8")
     entries = [e for e in text.split("\n\n") if not e.lstrip("#").count('msgid ""')]
-    untranslated = [e for e in entries if re.search(r'^msgstr(\[0\])? ""$', e, re.M) and not re.search(r'^msgstr(\[0\])? ""\n"', e, re.M)]
+    untranslated = [
+        e for e in entries
+        if re.search(r'^msgstr(\[0\])? ""$', e, re.M) and not re.search(r'^msgstr(\[0\])? ""\n"', e, re.M)
+    ]
     assert entries and not untranslated
     assert "#, fuzzy" not in text
 
