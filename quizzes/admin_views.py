@@ -57,7 +57,8 @@ class ImportQuestionsView(WagtailAdminTemplateMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["exports"] = [
             {"bank": bank, "links": [
-                (f"{label} · {language}", f"{reverse('quizzes_transfer:export', args=[bank.slug, fmt])}?language={code}")
+                (f"{label} · {language}",
+                 f"{reverse('quizzes_transfer:export', args=[bank.slug, fmt])}?language={code}")
                 for fmt, (label, _ext, _type) in EXPORT_FORMATS.items()
                 for code, language in settings.WAGTAIL_CONTENT_LANGUAGES
             ]}
@@ -100,7 +101,9 @@ class ImportMenuItem(AdminMenuItem):
 
 
 def menu_item():
-    return ImportMenuItem(gettext_lazy("Import questions"), reverse("quizzes_transfer:import"), icon_name="upload", order=255)
+    return ImportMenuItem(
+        gettext_lazy("Import questions"), reverse("quizzes_transfer:import"), icon_name="upload", order=255
+    )
 
 
 def bank_buttons(snippet, user, next_url=None):

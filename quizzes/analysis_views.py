@@ -60,7 +60,9 @@ def quiz_rows(language):
     """One row per quiz (its page in `language` if there is one) with finished-attempt figures:
     three queries whatever the number of quizzes."""
     pages = {}
-    for page in QuizPage.objects.order_by("path").values("id", "title", "path", "translation_key", "locale__language_code"):
+    for page in QuizPage.objects.order_by("path").values(
+        "id", "title", "path", "translation_key", "locale__language_code"
+    ):
         current = pages.get(page["translation_key"])
         if current is None or page["locale__language_code"] == language:
             pages[page["translation_key"]] = page
@@ -100,7 +102,9 @@ class QuizReportView(StatisticsMixin, TemplateView):
 
     def get_header_buttons(self):
         return [
-            HeaderButton(_("Download CSV"), reverse("quiz_statistics:quiz_csv", args=[self.quiz.pk]), icon_name="download"),
+            HeaderButton(
+                _("Download CSV"), reverse("quiz_statistics:quiz_csv", args=[self.quiz.pk]), icon_name="download"
+            ),
             HeaderButton(_("Edit quiz"), reverse("wagtailadmin_pages:edit", args=[self.quiz.pk]), icon_name="edit"),
         ]
 
@@ -123,7 +127,9 @@ class QuizReportView(StatisticsMixin, TemplateView):
 def questions_by_key(keys, locale_id):
     """{translation key: {"id", "stem"}} for the report's links, preferring `locale_id`: one query."""
     found = {}
-    for question in Question.objects.filter(translation_key__in=keys).values("id", "stem", "translation_key", "locale_id"):
+    for question in Question.objects.filter(translation_key__in=keys).values(
+        "id", "stem", "translation_key", "locale_id"
+    ):
         key = str(question["translation_key"])
         if key not in found or question["locale_id"] == locale_id:
             found[key] = {"id": question["id"], "stem": Truncator(question["stem"]).chars(90)}
@@ -138,7 +144,9 @@ def score_chart(bins):
     tallest = max(bins) or 1
     lows = [100 * index // len(bins) for index in range(len(bins))]
     groups = [(f"{low}–{low + 100 // len(bins)}%", [count]) for low, count in zip(lows, bins, strict=True)]
-    layout = charts.bar_chart(groups, maximum=tallest, length=plot_height, start=left, band=(width - left) / len(bins), gap=3)
+    layout = charts.bar_chart(
+        groups, maximum=tallest, length=plot_height, start=left, band=(width - left) / len(bins), gap=3
+    )
     bars = []
     for row in layout["rows"]:
         (bar,) = row["bars"]
@@ -147,7 +155,10 @@ def score_chart(bins):
             "x": bar["offset"], "width": bar["thickness"], "y": y, "height": bar["length"],
             "centre": row["centre"], "count": bar["value"], "count_y": round(y - 4, 1), "label": row["label"],
         })
-    return {**CHART, "bars": bars, "tallest": tallest, "scale_x": left - 6, "axis_y": top + plot_height, "text_y": height - 8}
+    return {
+        **CHART, "bars": bars, "tallest": tallest, "scale_x": left - 6, "axis_y": top + plot_height,
+        "text_y": height - 8,
+    }
 
 
 # CSV ----------------------------------------------------------------------------------------
@@ -179,7 +190,9 @@ def quiz_csv(request, quiz_id):
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
     stats = analysis.quiz_statistics(quiz)
     questions = questions_by_key([item.key for item in stats.items], quiz.locale_id)
-    response = StreamingHttpResponse(spreadsheets.csv_pieces(csv_rows(stats, questions)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        spreadsheets.csv_pieces(csv_rows(stats, questions)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.slug}-statistics.csv"'
     return response
 
@@ -199,7 +212,8 @@ class QuestionReportView(StatisticsMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
             {"url": reverse("wagtailsnippets_quizzes_question:list"), "label": _("Questions")},
-            {"url": reverse("wagtailsnippets_quizzes_question:edit", args=[self.question.pk]), "label": self.question.key},
+            {"url": reverse("wagtailsnippets_quizzes_question:edit", args=[self.question.pk]),
+             "label": self.question.key},
             {"url": "", "label": self.get_page_title()},
         ]
 
@@ -220,7 +234,9 @@ class QuestionReportView(StatisticsMixin, TemplateView):
 def quiz_titles(keys, locale_id):
     """{translation key: {"id", "title", "path"}}, preferring `locale_id`: one query."""
     found = {}
-    for quiz in QuizPage.objects.filter(translation_key__in=list(keys)).values("id", "title", "path", "translation_key", "locale_id"):
+    for quiz in QuizPage.objects.filter(translation_key__in=list(keys)).values(
+        "id", "title", "path", "translation_key", "locale_id"
+    ):
         key = str(quiz["translation_key"])
         if key not in found or quiz["locale_id"] == locale_id:
             found[key] = quiz
@@ -253,7 +269,9 @@ def quiz_buttons(page, user, priority):
 
 def question_buttons(snippet, user, next_url=None):
     if isinstance(snippet, Question) and can_view_statistics(user):
-        yield MenuItem(_("Statistics"), reverse("quiz_statistics:question", args=[snippet.pk]), icon_name="table", priority=90)
+        yield MenuItem(
+            _("Statistics"), reverse("quiz_statistics:question", args=[snippet.pk]), icon_name="table", priority=90
+        )
 
 
 def admin_urls():

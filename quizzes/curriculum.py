@@ -138,7 +138,8 @@ def _one_language(raw, lang):
         answers = [{"text": text(item, *at)} for item, at in zip(raw["items"], paths)]
     elif kind == "matching":
         paths = [("pairs", i) for i in range(len(_list(raw, "pairs")))]
-        answers = [{"text": text(_field(p, "left", *at), *at, "left"), "match": text(_field(p, "right", *at), *at, "right")}
+        answers = [{"text": text(_field(p, "left", *at), *at, "left"),
+                    "match": text(_field(p, "right", *at), *at, "right")}
                    for p, at in zip(raw["pairs"], paths)]
     else:
         raise _FieldError(("type",), f"unknown question type '{kind}'")
@@ -175,7 +176,9 @@ def _check_fields(data, answer_paths):
         if data["type"] == "matching" and not answer.get("match"):
             raise _FieldError((*path, "right"), "every matching item needs its match")
     if (data["difficulty"] or Difficulty.MEDIUM) not in Difficulty.values:
-        raise _FieldError(("difficulty",), f"unknown difficulty '{data['difficulty']}' (use {', '.join(Difficulty.values)})")
+        raise _FieldError(
+            ("difficulty",), f"unknown difficulty '{data['difficulty']}' (use {', '.join(Difficulty.values)})"
+        )
     try:
         points = Decimal(str(data["points"] or 1))
     except InvalidOperation:
@@ -203,5 +206,7 @@ def _write_quiz(writer, parents, slug, titles, draws, *, time_limit):
         if first is not None:
             fields["translation_key"] = first.translation_key
         page_digest = f"quiz:{titles[lang]}:{time_limit}:" + ",".join(f"{b.slug}={c}" for b, c in draws)
-        page = writer.write(QuizPage, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, page_digest, fields)
+        page = writer.write(
+            QuizPage, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, page_digest, fields
+        )
         first = first or page

@@ -27,7 +27,10 @@ def question_errors(question_type, answers):
             return [_("A multiple-response question needs at least two choices.")]
         positive = sum(f for f in fractions if f > 0)
         if abs(positive - 1) > 0.01:
-            return [_("The right choices' fractions must add up to 1 (they add up to %(sum)s).") % {"sum": round(positive, 4)}]
+            return [
+                _("The right choices' fractions must add up to 1 (they add up to %(sum)s).")
+                % {"sum": round(positive, 4)}
+            ]
     elif question_type == "true_false":
         texts = sorted(a["text"].strip().lower() for a in answers)
         if texts != ["false", "true"] or sorted(fractions) != [0, 1]:

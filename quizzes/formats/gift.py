@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..grading import parse_number
-from .common import (FormatError, ParseResult, category_skill, check_percent, export_problem,
-                     format_number, from_moodle, parse_decimal, percent)
+from .common import (
+    FormatError,
+    ParseResult,
+    category_skill,
+    check_percent,
+    export_problem,
+    format_number,
+    from_moodle,
+    parse_decimal,
+    percent,
+)
 
 # Escaped characters become private-use placeholders while the structure is read.
 _PLACEHOLDER = {"\\": "\ue000", ":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\ue004",

@@ -18,8 +18,17 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from ..grading import parse_number
-from .common import (FormatError, ParseResult, category_skill, check_percent, export_problem,
-                     format_number, from_moodle, parse_decimal, percent)
+from .common import (
+    FormatError,
+    ParseResult,
+    category_skill,
+    check_percent,
+    export_problem,
+    format_number,
+    from_moodle,
+    parse_decimal,
+    percent,
+)
 
 SKIP_REASONS = {
     "essay": "essay questions need a person to grade them",
@@ -263,7 +272,10 @@ def dump(questions):
         else:
             quiz.append(_question_element(question))
     indent(quiz)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(quiz, encoding="unicode", short_empty_elements=False) + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + tostring(quiz, encoding="unicode", short_empty_elements=False) + "\n"
+    )
 
 
 def _with_text(parent, tag, text, **attributes):

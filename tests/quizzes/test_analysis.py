@@ -134,7 +134,9 @@ def test_choice_frequencies_map_tokens_through_each_attempts_own_spec():
     """Tokens differ per attempt; counts go to answer texts, unpicked choices show 0, each
     language's texts are their own choices, and blank responses count as unanswered."""
     def spec(texts, tokens):
-        return tuple({"token": t, "text": x, "fraction": 1.0 if i == 0 else 0.0} for i, (x, t) in enumerate(zip(texts, tokens)))
+        return tuple(
+            {"token": t, "text": x, "fraction": 1.0 if i == 0 else 0.0} for i, (x, t) in enumerate(zip(texts, tokens))
+        )
 
     en = ("Paris", "London", "Rome")
     draws = [

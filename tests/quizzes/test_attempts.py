@@ -16,6 +16,7 @@ from quizzes.models import Attempt, AttemptQuestion, Question, ReviewPolicy
 from quizzes.queries import attempt_for_grading
 from tests.conftest import make_user
 
+
 @pytest.fixture(autouse=True)
 def _english():
     """These tests assert the API's English messages (reverse() then gives /en/ URLs)."""
@@ -207,7 +208,9 @@ def test_a_retake_draws_unseen_questions_while_the_bank_allows(make_quiz, traine
 )
 def test_bad_answer_requests_get_400_and_save_nothing(client, learner, quiz_setup, payload, reason):
     attempt, _ = _start(client, quiz_setup)
-    response = client.post(reverse("quizzes:save", args=[attempt.pk]), json.dumps(payload), content_type="application/json")
+    response = client.post(
+        reverse("quizzes:save", args=[attempt.pk]), json.dumps(payload), content_type="application/json"
+    )
     assert response.status_code == 400 and reason in response.json()["error"]
     assert not attempt.questions.exclude(response=None).exists()
 

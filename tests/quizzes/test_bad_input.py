@@ -34,7 +34,9 @@ def _nothing_saved(attempt):
     return not attempt.questions.exclude(response=None).exists()
 
 
-@pytest.mark.parametrize("position", ["²", "١", "𝟙", 2**31, 2**63, 10**30, "9" * 40, 0, -1, 1.5, True, None, [1], {"a": 1}])
+@pytest.mark.parametrize(
+    "position", ["²", "١", "𝟙", 2**31, 2**63, 10**30, "9" * 40, 0, -1, 1.5, True, None, [1], {"a": 1}]
+)
 def test_a_position_that_is_no_question_number_is_refused(client, attempt, position):
     """Digits that int() refuses (superscripts, other scripts), numbers no column can hold, and
     non-integers are "no such question", not a crash."""
@@ -115,7 +117,8 @@ def test_the_question_search_in_the_admin_finds_by_text_and_key(admin_client, qu
     """`?q=` on the question snippets lists matches (it said "no such column" on SQLite)."""
     locale = Question.objects.first().locale
     write_question(quiz_setup.bank, locale, normalise({
-        "key": "churn-rate", "type": "short_text", "stem": "What is churn?", "answers": [{"text": "loss", "fraction": 1}]}))
+        "key": "churn-rate", "type": "short_text", "stem": "What is churn?",
+        "answers": [{"text": "loss", "fraction": 1}]}))
     url = reverse("wagtailsnippets_quizzes_question:list")
     for query, found in [("churn", "churn-rate"), ("Abbreviation", "q-short"), ("q-single", "q-single")]:
         response = admin_client.get(url, {"q": query})

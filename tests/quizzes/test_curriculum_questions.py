@@ -43,8 +43,10 @@ def test_the_shipped_banks_have_every_type_in_both_languages(db):
             assert set(questions.values_list("question_type", flat=True)) == {
                 "single_choice", "multiple_response", "true_false", "numeric", "short_text", "ordering", "matching"
             }
-        zh = set(Question.objects.filter(bank=bank, locale__language_code="zh-hans").values_list("translation_key", flat=True))
-        en = set(Question.objects.filter(bank=bank, locale__language_code="en").values_list("translation_key", flat=True))
+        zh = set(Question.objects.filter(bank=bank, locale__language_code="zh-hans")
+                 .values_list("translation_key", flat=True))
+        en = set(Question.objects.filter(bank=bank, locale__language_code="en")
+                 .values_list("translation_key", flat=True))
         assert zh == en
 
 
@@ -55,7 +57,9 @@ def test_each_module_ends_in_a_quiz_and_the_course_in_a_final_exam(db):
         assert QuizPage.objects.child_of(module).live().count() == 1
     exams = QuizPage.objects.filter(slug="final-exam")
     assert exams.count() == 2
-    assert {draw.bank.slug for draw in exams.first().draws.all()} == set(QuestionBank.objects.values_list("slug", flat=True))
+    assert {draw.bank.slug for draw in exams.first().draws.all()} == set(
+        QuestionBank.objects.values_list("slug", flat=True)
+    )
 
 
 def test_questions_reload_without_change(db, tmp_path):

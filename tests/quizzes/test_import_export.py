@@ -92,7 +92,7 @@ GIFT_ALL_TYPES = _gift(r"""
         =Retention -> User growth
         =Market share -> Commercial
     }
-    """)
+    """)  # noqa: E501 (a question's lines as Moodle writes them)
 
 
 def test_gift_imports_every_supported_type_with_fractions_and_feedback(bank, zh):
@@ -185,7 +185,8 @@ def test_gift_skips_what_it_cannot_hold_and_names_each_with_its_reason(bank, zh)
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("::A::Fine?{T}\n\n::B::Unclosed {\n=yes\n~no\n\n::C::More?{T}\n", "line 3", "'{' opens the answers but no '}' closes them"),
+    ("::A::Fine?{T}\n\n::B::Unclosed {\n=yes\n~no\n\n::C::More?{T}\n",
+     "line 3", "'{' opens the answers but no '}' closes them"),
     ("::A::Fine?{T}\n\n::B::Which?{\n=yes\n~%33%no\n}\n", "line 5", "'33%' is not a grade Moodle accepts"),
     ("::A::Shout?{=%120%YES}\n", "line 1", "'120%' is not a grade Moodle accepts"),
     ("::A::Fine?{T}\n::B::No blank line between?{T}\n", "line 2", "a question has one answer block in braces"),
@@ -299,7 +300,7 @@ XML_ALL_TYPES = textwrap.dedent("""\
         <questiontext format="html"><text>{a} + {b}?</text></questiontext>
       </question>
     </quiz>
-    """)
+    """)  # noqa: E501 (Moodle's lines as it writes them; the tests name their line numbers)
 
 
 def test_moodle_xml_imports_every_supported_type(bank, zh):
@@ -307,16 +308,21 @@ def test_moodle_xml_imports_every_supported_type(bank, zh):
     assert report.summary() == "Imported 7 questions, skipped 4"
     questions = _by_key(bank, zh)
     duty = questions["ops-duty"]
-    assert (duty["type"], duty["stem"], duty["points"]) == ("single_choice", "Which is **not** a core duty?", Decimal("2"))
+    assert (duty["type"], duty["stem"], duty["points"]) == (
+        "single_choice", "Which is **not** a core duty?", Decimal("2")
+    )
     assert duty["explanation"] == "Operations runs the product, not the servers."
     assert _answers(duty, "text", "fraction", "feedback") == [
         ("Server maintenance", 1, "Engineering & IT do that."), ("Campaigns", -0.33333, ""), ("User care", 0, "")]
     assert duty["skills"] == ["Metrics", "basics"]
     tactics = questions["ops-tactics"]
     assert tactics["type"] == "multiple_response" and tactics["stem"] == "Which are *retention* tactics?"
-    assert _answers(tactics, "fraction", "feedback") == [(0.33333, ""), (0.33333, ""), (0.33333, ""), (-1, "Acquisition.")]
-    assert _answers(questions["ops-churn"], "text", "fraction", "feedback") == [("true", 1, "Yes."), ("false", 0, "It is.")]
-    assert _answers(questions["ops-dau"], "text", "fraction", "feedback") == [("DAU", 1, ""), ("D.A.U.", 0.5, "No dots.")]
+    assert _answers(tactics, "fraction", "feedback") == [
+        (0.33333, ""), (0.33333, ""), (0.33333, ""), (-1, "Acquisition.")]
+    assert _answers(questions["ops-churn"], "text", "fraction", "feedback") == [
+        ("true", 1, "Yes."), ("false", 0, "It is.")]
+    assert _answers(questions["ops-dau"], "text", "fraction", "feedback") == [
+        ("DAU", 1, ""), ("D.A.U.", 0.5, "No dots.")]
     growth = questions["ops-growth"]
     assert _answers(growth, "text", "tolerance", "feedback") == [("15", 0.5, "Right.")] and growth["units"] == "%"
     assert _answers(questions["ops-families"], "text", "match") == [
@@ -330,8 +336,10 @@ def test_moodle_xml_names_each_skipped_question_with_its_reason(bank, zh):
     assert report.skipped == [
         ("'Reflection' (line 62 <question type=\"essay\">)", "essay questions need a person to grade them"),
         ("'Cloze' (line 66 <question type=\"cloze\">)", "embedded-answer (cloze) questions are not supported"),
-        ("'Intro' (line 70 <question type=\"description\">)", "a description is not a question: it has no answers to grade"),
-        ("'Formula' (line 74 <question type=\"calculated\">)", "calculated questions (formulas with wildcards) are not supported"),
+        ("'Intro' (line 70 <question type=\"description\">)",
+         "a description is not a question: it has no answers to grade"),
+        ("'Formula' (line 74 <question type=\"calculated\">)",
+         "calculated questions (formulas with wildcards) are not supported"),
     ]
 
 
@@ -351,15 +359,19 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("<quiz>\n<question type='truefalse'>\n<name><text>A</name>\n</question></quiz>", "line 3", "not well-formed XML (mismatched tag)"),
-    ("<questions><question type='truefalse'/></questions>", "line 1 <questions>", "the root element of a Moodle XML file is <quiz>"),
+    ("<quiz>\n<question type='truefalse'>\n<name><text>A</name>\n</question></quiz>",
+     "line 3", "not well-formed XML (mismatched tag)"),
+    ("<questions><question type='truefalse'/></questions>",
+     "line 1 <questions>", "the root element of a Moodle XML file is <quiz>"),
     (BILLION_LAUGHS, "line 2", "the file declares a DTD or entities, which are refused"),
     (EXTERNAL_ENTITY, "line 2", "the file declares a DTD or entities, which are refused"),
     ("<quiz>\n<question type='multichoice'><name><text>M</text></name><questiontext><text>Q</text></questiontext>\n"
-     "<answer fraction='100'><text>a</text></answer>\n<answer fraction='33'><text>b</text></answer>\n</question></quiz>",
+     "<answer fraction='100'><text>a</text></answer>\n<answer fraction='33'><text>b</text></answer>\n"
+     "</question></quiz>",
      "line 4 <answer>", "'33%' is not a grade Moodle accepts"),
     ("<quiz>\n<question type='numerical'><questiontext><text>Q</text></questiontext>\n"
-     "<answer fraction='100'><text>twelve</text></answer></question></quiz>", "line 3 <answer>", "'twelve' is not a number"),
+     "<answer fraction='100'><text>twelve</text></answer></question></quiz>",
+     "line 3 <answer>", "'twelve' is not a number"),
 ])
 def test_moodle_xml_errors_name_the_line_or_element_and_write_nothing(bank, zh, text, where, message):
     import_questions(bank, zh, "::Existing::Kept?{T}", "gift")
@@ -397,7 +409,8 @@ def test_aiken_imports_single_choice_questions(bank, zh):
 @pytest.mark.parametrize("text, where, message", [
     ("A. Orphan\nANSWER: A\n", "line 1", "a choice before any question text"),
     ("Q?\nA. One\nANSWER: A\n", "line 1", "a question needs at least two choices"),
-    ("Q?\nA. One\nB. Two\n\nNext question?\nA. x\nB. y\nANSWER: A\n", "line 5", "the question on line 1 has no 'ANSWER:' line"),
+    ("Q?\nA. One\nB. Two\n\nNext question?\nA. x\nB. y\nANSWER: A\n",
+     "line 5", "the question on line 1 has no 'ANSWER:' line"),
     ("Q?\nA. One\nB. Two\nANSWER: D\n", "line 4", "'ANSWER: D' names none of the choices A, B"),
     ("Q?\nA. One\nB. Two\n", "line 1", "this question has no 'ANSWER:' line"),
 ])
@@ -472,9 +485,11 @@ OURS = [
                  {"text": "%50% of it", "fraction": 0}]},
     {"key": "q-multi", "type": "multiple_response", "stem": "Retention tactics?", "answers": [
         {"text": "Points", "fraction": 0.33333}, {"text": "Community", "fraction": 0.33333},
-        {"text": "Check-ins", "fraction": 0.33333}, {"text": "Buying traffic", "fraction": -1, "feedback": "Acquisition."}]},
+        {"text": "Check-ins", "fraction": 0.33333},
+        {"text": "Buying traffic", "fraction": -1, "feedback": "Acquisition."}]},
     {"key": "q-tf", "type": "true_false", "stem": "Segments never change.", "explanation": "They drift.", "answers": [
-        {"text": "true", "fraction": 0, "feedback": "They do change."}, {"text": "false", "fraction": 1, "feedback": "Right."}]},
+        {"text": "true", "fraction": 0, "feedback": "They do change."},
+        {"text": "false", "fraction": 1, "feedback": "Right."}]},
     {"key": "q-num", "type": "numeric", "stem": "Growth from 80,000 to 92,000 (%)?", "units": "%, pct", "answers": [
         {"text": "15", "fraction": 1, "tolerance": 0.1, "feedback": "Yes."},
         {"text": "0.15", "fraction": 0.5, "tolerance": 0.001, "feedback": "As a ratio."}]},
@@ -557,7 +572,8 @@ def test_dumps_are_what_moodle_reads(bank, zh):
     _ours(bank, zh)
     questions = bank_questions(bank, zh)
     text = gift.dump(questions)
-    assert "// [id:q-single]\n// [tag:User care]\n// [tag:growth]\n::q-single::[markdown]Growth \\= (new - old) / old." in text
+    assert ("// [id:q-single]\n// [tag:User care]\n// [tag:growth]\n"
+            "::q-single::[markdown]Growth \\= (new - old) / old.") in text
     assert "\t~%-50%1.5%#Off by ten.\n" in text and "\t~%0%%50% of it\n" in text
     assert "\t~%33.33333%Points\n" in text
     assert "{FALSE#They do change.#Right.####They drift.}" in text
@@ -593,7 +609,9 @@ def test_import_command_refuses_an_unknown_bank_unless_asked_to_create_it(db, tm
     path.write_text("::A::Fine?{T}\n", encoding="utf-8")
     with pytest.raises(CommandError, match="No question bank 'new'"):
         call_command("import_questions", str(path), "--format", "gift", "--bank", "new")
-    call_command("import_questions", str(path), "--format", "gift", "--bank", "new", "--create-bank", "--language", "en")
+    call_command(
+        "import_questions", str(path), "--format", "gift", "--bank", "new", "--create-bank", "--language", "en"
+    )
     assert Question.objects.get().key == "new-a" and Question.objects.get().locale == en
 
 
