@@ -5,10 +5,11 @@ the full CSV export (140,000 rows) against a bare queryset-to-CSV loop in the sa
     .venv/bin/python bench/hr.py --db postgres --database-url postgres://…/opsacademy
 
 A fresh database (bench/run.py's helpers) gets the curriculum, four departments, `--people`
-employees (bulk_create: users, employee profiles), the curriculum's 7 certificate rules (6 module certificates, the course's),
-the course assigned to both top-level departments (`courses.api.assign_course`: assignments and
-enrolments) and every certificate held in a mixed state (current, expiring, expired, revoked) —
-as tests/hr/test_export_budget.py seeds it. An HR user gets a session directly.
+employees (bulk_create: users, employee profiles), the curriculum's 7 certificate rules (6 module
+certificates, the course's), the course assigned to both top-level departments
+(`courses.api.assign_course`: assignments and enrolments) and every certificate held in a mixed
+state (current, expiring, expired, revoked) — as tests/hr/test_export_budget.py seeds it. An HR
+user gets a session directly.
 
 Measured: matrix pages (first, second, middle, last) by `--concurrency` clients over loopback;
 the CSV export end to end (streamed over loopback, rows counted) against the bare loop of
@@ -32,7 +33,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import Endpoint, Identity, fetch, hammer  # noqa: E402
 from bench.run import (  # noqa: E402
-    CpuSample, add_common_arguments, command_line, fresh_database, fresh_log, gunicorn, machine, prepare_database,
+    CpuSample,
+    add_common_arguments,
+    command_line,
+    fresh_database,
+    fresh_log,
+    gunicorn,
+    machine,
+    prepare_database,
 )
 
 RULES = 7
@@ -98,16 +106,22 @@ def seed(people):
                   password=password) for i in range(people)],
             batch_size=BATCH,
         )
-        users = list(User.objects.filter(email__endswith="@staff.bench.local").order_by("pk").values_list("pk", flat=True))
+        users = list(
+            User.objects.filter(email__endswith="@staff.bench.local").order_by("pk").values_list("pk", flat=True)
+        )
         EmployeeProfile.objects.bulk_create(
-            [EmployeeProfile(user_id=pk, employee_id=f"E{pk:06d}", department=leaves[i % 3]) for i, pk in enumerate(users)],
+            [EmployeeProfile(user_id=pk, employee_id=f"E{pk:06d}", department=leaves[i % 3])
+             for i, pk in enumerate(users)],
             batch_size=BATCH,
         )
     course = CoursePage.objects.live().get(locale__language_code=settings.LANGUAGE_CODE)
     final = QuizPage.objects.live().child_of(course).first()
-    rules = list(CertificateRule.objects.filter(active=True).order_by("slug"))  # load_curriculum's: 6 modules + the course
+    # load_curriculum's: 6 modules + the course
+    rules = list(CertificateRule.objects.filter(active=True).order_by("slug"))
     for r in range(len(rules), RULES):
-        rules.append(CertificateRule.objects.create(slug=f"bench-{r:02d}", title=f"证书{r}", title_en=f"Cert {r}", exam=final))
+        rules.append(
+            CertificateRule.objects.create(slug=f"bench-{r:02d}", title=f"证书{r}", title_en=f"Cert {r}", exam=final)
+        )
     if len(rules) != RULES:
         sys.exit(f"the curriculum has {len(rules)} active certificate rules, not {RULES}")
     for root in (departments["ops"], departments["sales"]):
@@ -134,7 +148,9 @@ def seed(people):
 def export_over_http(port, session_key, path="/admin/hr/?export=csv"):
     """GET the CSV export (HTTP/1.0: no chunked encoding), stream it, count its lines."""
     with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
-        sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nCookie: sessionid={session_key}\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nCookie: sessionid={session_key}\r\n\r\n".encode()
+        )
         head, lines, size, first = b"", 0, 0, True
         while True:
             chunk = sock.recv(1 << 16)
@@ -179,7 +195,9 @@ async def matrix_pages(port, session_key, people, args):
     status, body = await fetch(port, paths[0], identities[0][0])
     if status != 200 or b"<table" not in body:
         sys.exit(f"the matrix answered {status} without a table")
-    await hammer(port, endpoint, concurrency=args.concurrency, seconds=10, max_requests=2 * args.concurrency * len(paths))
+    await hammer(
+        port, endpoint, concurrency=args.concurrency, seconds=10, max_requests=2 * args.concurrency * len(paths)
+    )
     return await hammer(port, endpoint, concurrency=args.concurrency, seconds=args.matrix_seconds,
                         max_requests=args.matrix_requests), paths
 

@@ -33,7 +33,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import Identity, Result  # noqa: E402
 from bench.run import (  # noqa: E402
-    CpuSample, add_common_arguments, command_line, fresh_database, fresh_log, gunicorn, machine, prepare_database,
+    CpuSample,
+    add_common_arguments,
+    command_line,
+    fresh_database,
+    fresh_log,
+    gunicorn,
+    machine,
+    prepare_database,
 )
 
 TIMEOUT = 10.0
@@ -270,7 +277,8 @@ def report(args, facts, results, checks):
         f"{facts['vendor']} {facts['version']}; gunicorn {args.workers} sync workers; {args.concurrency} clients; "
         f"{args.trainees} trainees × (start + {args.questions} saves + submit); draws {facts['banks']}",
         f"# {command_line()}", "",
-        "| phase | requests | requests/s | p50 ms | p99 ms | errors | target | CPU cores: server / database / client / other |",
+        "| phase | requests | requests/s | p50 ms | p99 ms | errors | target "
+        "| CPU cores: server / database / client / other |",
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for name, r in results.items():

@@ -371,7 +371,8 @@ def report(args, facts, seeded, results):
         f"{args.concurrency} clients × {args.duration:g} s per endpoint ({args.rounds} rounds); "
         f"{seeded.trainees} trainees, {seeded.progress_rows} progress rows; database connections "
         f"held by the workers after the load: {facts['connections_held']} "
-        f"(CONN_MAX_AGE {facts['conn_max_age']}{', SQLite journal ' + facts['journal_mode'] if 'journal_mode' in facts else ''})",
+        f"(CONN_MAX_AGE {facts['conn_max_age']}"
+        f"{', SQLite journal ' + facts['journal_mode'] if 'journal_mode' in facts else ''})",
         f"# {about['command']}", "", table(results), "",
     ])
     for name, r in results.items():

@@ -13,8 +13,8 @@ from wagtail.models import Locale, Page, Site
 
 from content.curriculum import LANGUAGES, CourseSource, read_curriculum
 
-from .signals import curriculum_written
 from .models import CatalogPage, CompletionRule, CoursePage, CurriculumRecord, LessonPage, ModulePage
+from .signals import curriculum_written
 
 CATALOG_TITLE = {"zh-hans": "课程", "en": "Courses"}
 CATALOG_INTRO = {

@@ -107,7 +107,8 @@ def answer_every_question(page):
     for item, match in items[:-1]:
         matching.locator("label", has_text=item).locator("select").select_option(label=match)
     item, match = items[-1]
-    saving(page, matching, lambda: matching.locator("label", has_text=item).locator("select").select_option(label=match))
+    saving(page, matching,
+           lambda: matching.locator("label", has_text=item).locator("select").select_option(label=match))
 
 
 def expect_every_answer_shown(page):

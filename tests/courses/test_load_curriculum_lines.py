@@ -89,7 +89,8 @@ def test_a_bad_question_is_reported_at_its_line(db, folder, line, new, reported,
     assert f"{path}:{reported}: " in error and message in error
 
 
-LESSON = "---\nslug: lesson-2-1\ntitle: 课2-1\nsummary: S\nestimated_minutes: 10\n---\n正文\n\n:::keypoints\n- 要点\n:::\n"
+LESSON = ("---\nslug: lesson-2-1\ntitle: 课2-1\nsummary: S\nestimated_minutes: 10\n---\n"
+          "正文\n\n:::keypoints\n- 要点\n:::\n")
 
 
 @pytest.mark.parametrize("line,new,reported,message", [

@@ -130,7 +130,9 @@ QUERY_BUDGET = {
 
 @pytest.mark.parametrize("name", list(QUERY_BUDGET))
 @pytest.mark.parametrize("modules,lessons,completed", SIZES)
-def test_page_queries_do_not_grow_with_the_data(client, make_tree, name, modules, lessons, completed, django_assert_num_queries):
+def test_page_queries_do_not_grow_with_the_data(
+    client, make_tree, name, modules, lessons, completed, django_assert_num_queries
+):
     """Every learner page costs exactly the same number of queries at both data sizes."""
     tree = make_tree(modules=modules, lessons=lessons, prerequisite=False)
     client.force_login(_learner_with_progress(tree, completed))

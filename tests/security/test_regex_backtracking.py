@@ -100,7 +100,8 @@ CASES = [
     ("GIFT numeric range: digits then a letter", gift.parse, lambda n: "How many?{#1.." + "1" * n + "a}"),
     ("GIFT weight: digits then a letter", gift.parse, lambda n: "Pick{~%" + "1" * n + "a%x =y}"),
     ("Moodle XML fraction: digits then a letter", moodlexml.parse,
-     lambda n: _xml(f"<questiontext><text>Q</text></questiontext><answer fraction=\"{'1' * n}a\"><text>1</text></answer>")),
+     lambda n: _xml("<questiontext><text>Q</text></questiontext>"
+                    f"<answer fraction=\"{'1' * n}a\"><text>1</text></answer>")),
     ("Moodle XML tolerance: digits then a letter", moodlexml.parse,
      lambda n: _xml("<questiontext><text>Q</text></questiontext><answer fraction=\"100\"><text>1</text>"
                     f"<tolerance>{'1' * n}a</tolerance></answer>")),
@@ -146,7 +147,8 @@ CASES = [
     ("lesson body: ::: then a long kind and white space", lambda text: parse_body(text, "lesson.md", 1),
      lambda n: ":::" + "a" * (n // 2) + " \t" * (n // 4) + "\n"),
     ("lesson body: ::: and hyphens", lambda text: parse_body(text, "lesson.md", 1), lambda n: ":::" + "-" * n + "!"),
-    ("lesson body: many ::: lines", lambda text: parse_body(text, "lesson.md", 1), lambda n: ":::tip t\nx\n:::\n" * (n // 16)),
+    ("lesson body: many ::: lines", lambda text: parse_body(text, "lesson.md", 1),
+     lambda n: ":::tip t\nx\n:::\n" * (n // 16)),
     ("CONTAINER_OPEN: kind then tabs", CONTAINER_OPEN.match, lambda n: ":::" + "a-" * (n // 4) + "\t" * (n // 2)),
     ("SLUG: hyphenated words then a capital", SLUG.match, lambda n: "a-" * (n // 2) + "A"),
     ("SLUG: letters then a double hyphen", SLUG.match, lambda n: "a" * n + "--"),
@@ -232,7 +234,8 @@ def _stdlib_text(html):
     return " ".join("".join(parser.parts).split())
 
 
-_TEXT = st.text(alphabet="ab 中\n>\"'=/", max_size=6) | st.sampled_from(["&amp;", "&lt;", "&#20013;", "&nbsp;", "a < b"])
+_TEXT = (st.text(alphabet="ab 中\n>\"'=/", max_size=6)
+         | st.sampled_from(["&amp;", "&lt;", "&#20013;", "&nbsp;", "a < b"]))
 _ATTRIBUTE = st.tuples(st.sampled_from(["title", "class", "data-x"]), st.text(alphabet="ab <>/=&'", max_size=5)).map(
     lambda pair: f' {pair[0]}="{pair[1]}"')
 
