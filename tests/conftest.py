@@ -6,10 +6,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.test import override_settings
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from accounts.groups import HR, INSTRUCTORS, TRAINEES
 from courses.curriculum import load_curriculum
 from courses.models import CoursePage, LessonPage, ModulePage
+from tests.snapshots import Snapshots
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls our browser
 # tests make between page actions are still plain synchronous code.
@@ -99,19 +102,38 @@ class Tree:
         return page.get_translation(page.locale.__class__.objects.get(language_code="en")).specific
 
 
+UNINDEXED = {"default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}}
+
+
+@pytest.fixture(scope="session")
+def snapshots():
+    return Snapshots()
+
+
 @pytest.fixture
-def make_tree(db, tmp_path):
+def make_tree(db, tmp_path, snapshots):
+    def build(modules, lessons, prerequisite):
+        folder = write_curriculum(tmp_path / f"c{modules}x{lessons}", modules, lessons, prerequisite)
+        # Nearly every test builds this tree and none searches it or reads its references:
+        # skipping the two indexes saves a fifth of the build (tests of those build their own pages).
+        with disable_reference_index_auto_update(), override_settings(WAGTAILSEARCH_BACKENDS=UNINDEXED):
+            load_curriculum(folder)
+
     def make(modules=2, lessons=3, prerequisite=True):
-        load_curriculum(write_curriculum(tmp_path / f"c{modules}x{lessons}", modules, lessons, prerequisite))
-        course = CoursePage.objects.get(slug="ops", locale__language_code="zh-hans")
-        module_pages = list(ModulePage.objects.child_of(course).order_by("path"))
-        return Tree(
-            course=course,
-            modules=module_pages,
-            lessons=[list(LessonPage.objects.child_of(m).order_by("path")) for m in module_pages],
-        )
+        snapshots.build(("tree", modules, lessons, prerequisite), lambda: build(modules, lessons, prerequisite))
+        return read_tree()
 
     return make
+
+
+def read_tree():
+    course = CoursePage.objects.get(slug="ops", locale__language_code="zh-hans")
+    module_pages = list(ModulePage.objects.child_of(course).order_by("path"))
+    return Tree(
+        course=course,
+        modules=module_pages,
+        lessons=[list(LessonPage.objects.child_of(m).order_by("path")) for m in module_pages],
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from wagtail.models import Locale
 from courses.models import CompletionRule
 from quizzes.models import QuestionBank, QuizDraw, QuizPage
 from quizzes.questions import normalise, write_question
+from tests.conftest import read_tree
 
 # One question of every type, with the right response for each (by answer text).
 QUESTIONS = [
@@ -38,8 +39,8 @@ class QuizSetup:
 
 
 @pytest.fixture
-def make_quiz(make_tree):
-    def make(*, extra_questions=0, **settings):
+def make_quiz(make_tree, snapshots):
+    def build(extra_questions, settings):
         tree = make_tree()
         bank = QuestionBank.objects.create(slug="bank", title="Bank")
         locale = Locale.objects.get(language_code="zh-hans")
@@ -56,7 +57,13 @@ def make_quiz(make_tree):
         quiz = QuizPage(title="Quiz", slug="quiz", draws=[QuizDraw(bank=bank, count=len(QUESTIONS))], **settings)
         module.add_child(instance=quiz)
         quiz.save_revision().publish()
-        return QuizSetup(tree=tree, quiz=QuizPage.objects.get(pk=quiz.pk), bank=bank)
+        return quiz.pk, bank.pk
+
+    def make(*, extra_questions=0, **settings):
+        key = ("quiz", extra_questions, repr(sorted(settings.items())))
+        quiz_pk, bank_pk = snapshots.build(key, lambda: build(extra_questions, settings))
+        return QuizSetup(tree=read_tree(), quiz=QuizPage.objects.get(pk=quiz_pk),
+                         bank=QuestionBank.objects.get(pk=bank_pk))
 
     return make
 
