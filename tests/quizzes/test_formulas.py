@@ -285,6 +285,12 @@ def test_format_answer(value, fmt, length, text):
     assert format_answer(value, fmt=fmt, length=length) == text
 
 
+def test_format_answer_shows_any_float():
+    """A trainee's huge number still prints in full rather than failing in decimal arithmetic."""
+    assert format_answer(1e100, fmt="decimals", length=2) == "1" + "0" * 100 + ".00"
+    assert format_answer(-1.7e308, fmt="sigfigs", length=2).startswith("-17000")
+
+
 def test_format_answer_refuses_unknown_formats():
     """An unknown format and a non-finite value are errors, not guesses."""
     with pytest.raises(ValueError):
