@@ -162,5 +162,5 @@ def check_formula(formula, datasets):
         try:
             parsed.evaluate(values)
         except FormulaError as exc:
-            problems.setdefault(str(exc), f"{exc} when {_describe(values, used)}")
+            problems.setdefault(str(exc), f"{exc} when {_describe(values, used)}" if used else str(exc))
     return list(problems.values())

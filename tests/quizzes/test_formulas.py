@@ -260,6 +260,7 @@ def test_check_reports_unknown_wildcards_and_syntax():
     assert check_formula("{a} + {zz}", [Dataset("a", 1, 5)]) == ["unknown wildcard {zz}: no dataset defines it"]
     assert check_formula("{a} +", [Dataset("a", 1, 5)]) == ["formula ends too early"]
     assert check_formula("{a} * 2", [Dataset("a", 5, 1)]) == ["{a}: minimum 5 is above maximum 1"]
+    assert check_formula("1 / (2 - 2)", []) == ["division by zero"]
 
 
 def test_check_passes_a_safe_formula():
