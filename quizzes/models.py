@@ -190,6 +190,10 @@ class QuizPage(Page):
         help_text=_("Until then a review shows the score only, so blank attempts cannot collect a bank's answers."))
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
+    requires_lessons_complete = models.BooleanField(
+        _("only after every lesson is read"), default=True,
+        help_text=_("Module quiz: locked until the trainee has completed every lesson of its module, so "
+                    "passing it (and its certificate) means the module was studied as well as tested."))
     requires_modules_complete = models.BooleanField(
         _("only after every module is done"), default=True,
         help_text=_("Final exam (a quiz under the course): locked until the trainee has completed every "
@@ -202,7 +206,8 @@ class QuizPage(Page):
             FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts"), FieldPanel("wait_minutes")]),
             FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("grading_method")]),
             FieldRowPanel([FieldPanel("review_policy"), FieldPanel("answers_shown"), FieldPanel("closes_at")]),
-            FieldRowPanel([FieldPanel("shuffle_choices"), FieldPanel("requires_modules_complete")]),
+            FieldRowPanel([FieldPanel("shuffle_choices"), FieldPanel("requires_lessons_complete"),
+                           FieldPanel("requires_modules_complete")]),
         ], heading=_("Settings")),
     ]
     parent_page_types = ["courses.ModulePage", "courses.CoursePage"]

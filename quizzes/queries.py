@@ -71,7 +71,8 @@ def can_start(user, quiz: "models.QuizPage", *, now=None, attempts=None):
 
 def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
     """None if the course lets `user` take `quiz`, else the reason. Enrolment in the course is
-    always required. A module's quiz opens with its module (past its prerequisite); the final
+    always required. A module's quiz opens with its module (past its prerequisite) and, if it
+    `requires_lessons_complete`, once every lesson of the module is read; the final
     exam (a quiz under the course), if it `requires_modules_complete`, once every module is
     done. Writes pass `fresh`, so a lock is never judged on an outline that is out of date."""
     parent = quiz.get_parent()  # a plain Page: its class comes from the cached content type
@@ -81,6 +82,9 @@ def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
             return _enrol_first(course)
         if card.locked_by is not None:
             return _("This module is locked: finish “%(module)s” first.") % {"module": card.locked_by.title}
+        if quiz.requires_lessons_complete and not card.progress.complete:
+            return _("The quiz opens once every lesson of this module is read: %(done)s of %(total)s so far.") % {
+                "done": card.progress.done, "total": card.progress.total}
         return None
     cards, enrolled = course_state(parent, user, fresh=fresh)
     if not enrolled:

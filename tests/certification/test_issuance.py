@@ -55,7 +55,8 @@ def test_passing_again_renews_and_keeps_the_history(client, enrolled, rule):
 def test_a_course_rule_waits_for_every_required_quiz(enrolled, quiz_setup, rule):
     """The course certificate needs the exam and every listed quiz."""
     module = quiz_setup.tree.modules[0]
-    second = QuizPage(title="Exam", slug="exam", draws=[QuizDraw(bank=quiz_setup.bank, count=3)])
+    second = QuizPage(title="Exam", slug="exam", draws=[QuizDraw(bank=quiz_setup.bank, count=3)],
+                      requires_lessons_complete=False)
     module.add_child(instance=second)
     second.save_revision().publish()
     course_rule = CertificateRule.objects.create(

@@ -60,6 +60,8 @@ def make_quiz(make_tree, snapshots):
         return quiz.pk, bank.pk
 
     def make(*, extra_questions=0, **settings):
+        # Most quiz tests are about the quiz, not about reading first (tests/quizzes/test_exam_access.py is).
+        settings.setdefault("requires_lessons_complete", False)
         key = ("quiz", extra_questions, repr(sorted(settings.items())))
         quiz_pk, bank_pk = snapshots.build(key, lambda: build(extra_questions, settings))
         return QuizSetup(tree=read_tree(), quiz=QuizPage.objects.get(pk=quiz_pk),

@@ -180,7 +180,8 @@ def make_question(bank, locale, key, stem=None, answers=RIGHT_WRONG):
 def new_quiz(tree, *, slug="module-quiz", questions=4):
     module = tree.modules[0]
     bank = QuestionBank.objects.create(slug=slug, title=f"Bank {slug}")
-    quiz = module.add_child(instance=QuizPage(title=f"Quiz {slug}", slug=slug, locale=module.locale))
+    quiz = module.add_child(instance=QuizPage(title=f"Quiz {slug}", slug=slug, locale=module.locale,
+                                              requires_lessons_complete=False))
     QuizDraw.objects.create(quiz=quiz, bank=bank, count=questions)
     return quiz, bank
 

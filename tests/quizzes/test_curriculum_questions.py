@@ -55,6 +55,8 @@ def test_each_module_ends_in_a_quiz_and_the_course_in_a_final_exam(db):
     for module in ModulePage.objects.all():
         assert module.completion_rule == CompletionRule.ASSESSMENT
         assert QuizPage.objects.child_of(module).live().count() == 1
+        # All lessons read and the quiz passed: a module certificate means both.
+        assert QuizPage.objects.child_of(module).get().requires_lessons_complete
     exams = QuizPage.objects.filter(slug="final-exam")
     assert exams.count() == 2
     assert {draw.bank.slug for draw in exams.first().draws.all()} == set(

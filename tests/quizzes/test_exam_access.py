@@ -122,6 +122,25 @@ def test_a_module_quiz_page_says_why_it_is_locked(client, trainee, quiz_setup):
     assert start_url(quiz_setup.quiz) in client.get(quiz_setup.quiz.url).content.decode()
 
 
+def test_a_module_quiz_opens_only_after_every_lesson_of_its_module_is_read(client, trainee, make_quiz):
+    """`requires_lessons_complete` (on by default, and on every shipped module quiz): the quiz —
+    and so the module and its certificate — waits for the reading; the page and the server say
+    how far the trainee is, and a start is refused until the last lesson is done."""
+    setup = make_quiz(requires_lessons_complete=True)
+    quiz, lessons = setup.quiz, setup.tree.lessons[0]
+    courses_api.enrol_learner(trainee, setup.tree.course)
+    client.force_login(trainee)
+    for done, lesson in enumerate(lessons):
+        page, reason = _page(client, trainee, quiz)
+        assert reason in page and start_url(quiz) not in page
+        assert f"{done} of {len(lessons)} so far" in api.access_refusal(trainee, quiz)
+        assert _start(client, quiz).status_code == 403
+        courses_api.complete_lesson(trainee, lesson)
+    assert api.access_refusal(trainee, quiz, fresh=True) is None
+    assert _start(client, quiz).status_code == 302
+    assert Attempt.objects.filter(user=trainee, quiz=quiz).count() == 1
+
+
 def test_the_exam_of_a_course_in_english_counts_progress_made_in_chinese(client, trainee, exam, quiz_setup):
     """Progress is keyed by translation: modules done on the zh-hans pages open the en exam."""
     english = exam.copy_for_translation(Locale.objects.get(language_code="en"), copy_parents=False)
