@@ -45,7 +45,7 @@ __all__ = [
 MIN_DRAWS_TO_FLAG = 5
 LOW_DISCRIMINATION = 10.0  # on the ×100 scale: r < 0.1
 CHOICE_TYPES = {"single_choice", "true_false", "multiple_response"}
-TEXT_TYPES = {"numeric", "short_text"}
+TEXT_TYPES = {"numeric", "short_text", "calculated"}
 TOP_TEXT_RESPONSES = 5
 BINS = 10
 

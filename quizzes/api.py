@@ -20,6 +20,7 @@ from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
 
+from .calculation import frozen_variant
 from .grading import clean_response, grade
 from .models import (
     AnswersShown,
@@ -146,12 +147,15 @@ def freeze(question, *, shuffle=True):
     and the order the trainee sees them in."""
     rng = random.SystemRandom()
     answers = [a.as_data() for a in question.answers.all()]
+    stem, values = question.stem, None
+    if question.question_type == "calculated":  # this attempt's own numbers, frozen with it
+        stem, values, answers = frozen_variant(question.stem, question.calculation, answers, rng)
     targets = {}
     for answer in answers:
         answer["token"] = secrets.token_urlsafe(6)
         if question.question_type == "matching":
             answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
-    order = [a["token"] for a in answers]
+    order = [] if question.question_type == "calculated" else [a["token"] for a in answers]
     shuffled = shuffle and question.question_type in ("single_choice", "multiple_response")
     if question.question_type == "ordering" or shuffled:
         while True:
@@ -164,7 +168,8 @@ def freeze(question, *, shuffle=True):
         "type": question.question_type,
         "key": question.key,
         "points": float(question.points),
-        "stem_html": render_markdown(question.stem),
+        "stem_html": render_markdown(stem),
+        "values": values,
         "explanation_html": render_markdown(question.explanation),
         "units": [u.strip() for u in question.units.split(",") if u.strip()],
         "answers": answers,

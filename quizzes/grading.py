@@ -2,12 +2,14 @@
 
 A spec holds `type`, `points`, `answers` (each with a random `token`, `text`, `fraction`,
 `match`, `tolerance`) and `units`. Responses name answers only by token, per type:
-single_choice/true_false → token · multiple_response → [tokens] · numeric/short_text → text ·
+single_choice/true_false → token · multiple_response → [tokens] · numeric/short_text/calculated → text ·
 ordering → [tokens, in order] · matching → {item token: target token}.
 """
 
 import re
 import unicodedata
+
+from .formulas import within_tolerance
 
 MAX_TEXT = 200
 
@@ -46,7 +48,7 @@ def clean_response(spec, response):
                 or not set(response) <= tokens or len(set(response)) != len(response)):
             raise ResponseError("choices must be a list of this question's choices, each at most once")
         return sorted(response)
-    if kind in ("numeric", "short_text"):
+    if kind in ("numeric", "short_text", "calculated"):
         if not isinstance(response, str) or len(response) > MAX_TEXT:
             raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
         if not _storable(response):
@@ -98,6 +100,14 @@ def grade(spec, response):
              if abs(value - parse_number(a["text"])) <= (a.get("tolerance") or 0) + 1e-9),
             default=0.0,
         ))
+    if kind == "calculated":  # each answer's value was computed from the attempt's own numbers
+        value = parse_number(response, spec.get("units", ()))
+        if value is None:
+            return 0.0
+        return _clamp(max(
+            (a["fraction"] for a in answers if within_tolerance(value, a["value"], a["tolerance"], a["kind"])),
+            default=0.0,
+        ))
     if kind == "short_text":
         folded = fold_text(response)
         return _clamp(max((a["fraction"] for a in answers if fold_text(a["text"]) == folded), default=0.0))
@@ -117,7 +127,7 @@ def right_answer(spec):
         return max(answers, key=lambda a: a["fraction"])["token"]
     if kind == "multiple_response":
         return sorted(a["token"] for a in answers if a["fraction"] > 0)
-    if kind in ("numeric", "short_text"):
+    if kind in ("numeric", "short_text", "calculated"):
         return max(answers, key=lambda a: a["fraction"])["text"]
     if kind == "ordering":
         return [a["token"] for a in answers]

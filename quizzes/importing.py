@@ -186,6 +186,7 @@ def question_data(question):
         "difficulty": question.difficulty,
         "skills": sorted(item.tag.name for item in question.tagged_items.all()),
         "units": question.units,
+        "calculation": question.calculation,
         "answers": [{name: answer.as_data()[name] for name in ANSWER_FIELDS} for answer in question.answers.all()],
     }
 

@@ -35,6 +35,7 @@ class QuestionType(models.TextChoices):
     SHORT_TEXT = "short_text", _("Short text")
     ORDERING = "ordering", _("Ordering")
     MATCHING = "matching", _("Matching")
+    CALCULATED = "calculated", _("Calculated")
 
 
 class Difficulty(models.TextChoices):
@@ -75,6 +76,12 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
     units = models.CharField(_("accepted units"), max_length=200, blank=True,
                              help_text=_("Numeric questions: comma-separated units a trainee may type after the "
                                          "number, e.g. %, 元."))
+    calculation = models.JSONField(
+        _("calculation"), default=dict, blank=True,
+        help_text=_('Calculated questions: the wildcards\' datasets and the answer display, e.g. {"datasets": '
+                    '[{"name": "visitors", "min": 1000, "max": 50000, "decimals": 0}], "display": {"format": '
+                    '"decimals", "length": 2}}. Each answer is a formula such as {orders} / {visitors} * 100; '
+                    'Match holds the tolerance kind (relative, nominal or geometric).'))
     tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
     live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,8 +97,10 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
             "Choice types: one row per choice with its fraction (1 = right; multiple response: right "
             "picks share 1, wrong picks negative). True/false: two rows, texts 'true' and 'false'. "
             "Numeric: the value in Text, with Tolerance. Short text: one row per accepted answer. "
-            "Ordering: the items in the right order. Matching: Text and its Match.")),
+            "Ordering: the items in the right order. Matching: Text and its Match. Calculated: a formula "
+            "in Text, its Tolerance, and the tolerance kind in Match.")),
         FieldPanel("units"),
+        FieldPanel("calculation"),
         FieldPanel("explanation"),
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
     ]
@@ -112,7 +121,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         from .validation import question_errors
 
         answers = [a for a in self.answers.all() if not getattr(a, "DELETE", False)]
-        errors = question_errors(self.question_type, [a.as_data() for a in answers])
+        errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation)
         if errors:
             raise ValidationError({"question_type": errors})
 

@@ -2,8 +2,8 @@
 and the tests, so that every way in is validated alike.
 
 Question data (one language): {"key", "type", "stem", "explanation", "points", "difficulty",
-"skills": [...], "units": "…", "answers": [{"text", "fraction", "feedback", "match",
-"tolerance"}]}.
+"skills": [...], "units": "…", "calculation": {…} (calculated questions: see quizzes.calculation),
+"answers": [{"text", "fraction", "feedback", "match", "tolerance"}]}.
 """
 
 import hashlib
@@ -37,7 +37,8 @@ def normalise(data):
                 answer["tolerance"] = float(answer["tolerance"])
         except (TypeError, ValueError):
             raise QuestionDataError("a fraction or tolerance is not a number") from None
-    errors = question_errors(data["type"], answers)
+    calculation = data.get("calculation") or {}
+    errors = question_errors(data["type"], answers, calculation)
     if errors:
         raise QuestionDataError(" ".join(str(e) for e in errors))
     difficulty = data.get("difficulty") or Difficulty.MEDIUM
@@ -58,6 +59,7 @@ def normalise(data):
         "difficulty": difficulty,
         "skills": [str(s) for s in data.get("skills") or []],
         "units": data.get("units") or "",
+        "calculation": calculation if data["type"] == "calculated" else {},
         "answers": answers,
     }
 
@@ -79,6 +81,7 @@ def write_question(bank, locale, data, *, question=None, translation_key=None):
     question.points = data["points"]
     question.difficulty = data["difficulty"]
     question.units = data["units"]
+    question.calculation = data.get("calculation") or {}
     question.bank = bank
     question.answers = [
         QuestionAnswer(

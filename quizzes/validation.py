@@ -3,13 +3,15 @@ and the importers, so every way in applies the same rules."""
 
 from django.utils.translation import gettext as _
 
+from .calculation import calculation_errors
 from .grading import parse_number
 
 CHOICE_TYPES = {"single_choice", "multiple_response", "true_false"}
 
 
-def question_errors(question_type, answers):
-    """Return a list of messages; empty when `answers` (dicts) suit `question_type`."""
+def question_errors(question_type, answers, calculation=None):
+    """Return a list of messages; empty when `answers` (dicts) suit `question_type` (and, for a
+    calculated question, its `calculation`)."""
     if not answers:
         return [_("Add at least one answer.")]
     fractions = [a["fraction"] for a in answers]
@@ -46,6 +48,8 @@ def question_errors(question_type, answers):
     elif question_type == "short_text":
         if max(fractions) != 1:
             return [_("One accepted answer must be fully right (fraction 1).")]
+    elif question_type == "calculated":
+        return calculation_errors(calculation or {}, answers)
     elif question_type in ("ordering", "matching"):
         if len(answers) < 2:
             return [_("Give at least two items.")]

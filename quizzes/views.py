@@ -205,7 +205,7 @@ def _describe(spec, response, by_token):
         return {"true": _("True"), "false": _("False")}.get(text.strip().lower(), text)
     if kind == "multiple_response":
         return "; ".join(by_token[t]["text"] for t in response if t in by_token)
-    if kind in ("numeric", "short_text"):
+    if kind in ("numeric", "short_text", "calculated"):
         return str(response)
     if kind == "ordering":
         return " → ".join(by_token[t]["text"] for t in response if t in by_token)

@@ -313,6 +313,8 @@ def skip_reason(question):
     """Why `question` cannot be written as GIFT, or None."""
     if question["type"] == "ordering":
         return "GIFT cannot express ordering questions (export the bank as Moodle XML to keep them)"
+    if question["type"] == "calculated":
+        return "GIFT has no syntax for calculated questions (their wildcards and datasets)"
     if question["type"] == "matching" and any("->" in a["text"] for a in question["answers"]):
         return "a matching item contains '->', which GIFT cannot escape"
     return export_problem(question)
