@@ -116,3 +116,35 @@ def test_gift_says_it_cannot_hold_a_calculated_question_and_moodle_xml_skips_it_
     question = normalise(CONVERSION)
     assert re.search(r"// Skipped conversion: GIFT has no syntax for calculated questions", gift.dump([question]))
     assert "calculated questions are not written to Moodle XML yet" in moodlexml.dump([question])
+
+
+def admin_form(bank, formula, calculation):
+    """The instructor's add-question form: one formula answer."""
+    import json
+
+    return {
+        "bank": bank.pk, "key": "admin-calc", "question_type": "calculated", "difficulty": "medium", "points": "1",
+        "stem": "{orders} orders from {visitors} visitors: conversion (%)?", "units": "%", "explanation": "",
+        "calculation": json.dumps(calculation), "tags": "", "live": "on",
+        "answers-TOTAL_FORMS": "1", "answers-INITIAL_FORMS": "0", "answers-MIN_NUM_FORMS": "0",
+        "answers-MAX_NUM_FORMS": "1000", "answers-0-text": formula, "answers-0-fraction": "1",
+        "answers-0-tolerance": "0.01", "answers-0-match": "relative", "answers-0-feedback": "", "answers-0-ORDER": "1",
+    }
+
+
+def test_an_instructor_authors_a_calculated_question_and_sees_which_values_break_a_formula(client, db):
+    from tests.conftest import INSTRUCTORS
+
+    bank = QuestionBank.objects.create(slug="admin-bank", title="Admin bank")
+    client.force_login(make_user("author@example.com", INSTRUCTORS))
+    calculation = CONVERSION["calculation"]
+    refused = client.post("/admin/snippets/quizzes/question/add/",
+                          admin_form(bank, "{orders} / ({visitors} - 20000) * 100", calculation))
+    assert refused.status_code == 200
+    assert "division by zero when {orders}=" in refused.content.decode()
+    assert not bank.questions.exists()
+    saved = client.post("/admin/snippets/quizzes/question/add/",
+                        admin_form(bank, "{orders} / {visitors} * 100", calculation))
+    assert saved.status_code == 302
+    question = bank.questions.get()
+    assert question.question_type == "calculated" and question.calculation == calculation
