@@ -1,5 +1,6 @@
 """The SQL lab sandbox and grader over the shipped Fawn Mall dataset: each attack and what stops it."""
 
+import contextlib
 import hashlib
 import importlib.util
 import shutil
@@ -30,8 +31,8 @@ ATTACKS = [
     pytest.param("PRAGMA writable_schema=1", "PRAGMA writable_schema is not allowed", id="pragma"),
     pytest.param("SELECT * FROM pragma_table_info('users')", "PRAGMA functions are not allowed", id="pragma-function"),
     pytest.param("SELECT " + "1 + " * 250_000 + "1", "at most 10,000", id="1MB-query"),
-    pytest.param("SELECT 1; DELETE FROM users", "one statement at a time", id="statement-after-semicolon"),
-    pytest.param("SELECT ';'; DROP TABLE users; -- ;", "one statement at a time", id="statements-after-string"),
+    pytest.param("SELECT 1; DELETE FROM users", "Run one statement at a time", id="statement-after-semicolon"),
+    pytest.param("SELECT ';'; DROP TABLE users; -- ;", "Run one statement at a time", id="statements-after-string"),
     pytest.param("INSERT INTO users VALUES (9999, '2026-01-01', 'ads', '上海')", "read-only", id="insert"),
     pytest.param("UPDATE orders SET amount = 0", "read-only", id="update"),
     pytest.param("DELETE FROM events", "read-only", id="delete"),
@@ -78,7 +79,8 @@ def test_the_dataset_file_is_unchanged_by_every_attack(dataset):
     """After all the attacks the dataset's bytes are what they were."""
     before = _sha256(dataset)
     for attack in ATTACKS:
-        _refused(dataset, attack.values[0])
+        with contextlib.suppress(LabError):  # whether each is refused is the test above; here, the bytes
+            run_query(dataset, attack.values[0])
     assert _sha256(dataset) == before
     assert not Path("/tmp/sqllab-attack.sqlite3").exists()
 
