@@ -148,3 +148,21 @@ def test_an_instructor_authors_a_calculated_question_and_sees_which_values_break
     assert saved.status_code == 302
     question = bank.questions.get()
     assert question.question_type == "calculated" and question.calculation == calculation
+
+
+def test_item_analysis_counts_every_variant_of_a_question_as_one_item(db, calculated_quiz):
+    """Three trainees, three sets of numbers, one item: facility 2 of 3 right."""
+    from quizzes.analysis import quiz_statistics
+
+    tree, quiz = calculated_quiz
+    for index, right in enumerate((True, True, False)):
+        person = make_user(f"item{index}@example.com")
+        courses_api.enrol_learner(person, tree.course)
+        attempt = api.start_attempt(person, quiz)
+        _question, values = numbers_in(attempt)
+        rate = values["orders"] / values["visitors"] * 100
+        api.save_answer(person, attempt.pk, 1, f"{rate:.2f}" if right else "-1")
+        api.submit_attempt(person, attempt.pk)
+    stats = quiz_statistics(quiz)
+    assert [item.drawn for item in stats.items] == [3]
+    assert stats.items[0].facility == pytest.approx(200 / 3)
