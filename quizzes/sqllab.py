@@ -169,7 +169,7 @@ def _refusal(action, arg1, arg2):
     if action == sqlite3.SQLITE_FUNCTION:
         return f"The function {arg2}() is not available in SQL labs."
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-        return "ATTACH and DETACH are not allowed: a lab reads only its own dataset."
+        return "ATTACH, DETACH and VACUUM INTO are not allowed: a lab reads only its own dataset."
     if action == sqlite3.SQLITE_PRAGMA:
         return f"PRAGMA {arg1 or ''} is not allowed in SQL labs.".replace("  ", " ")
     if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":  # a table-valued pragma parses its schema

@@ -26,7 +26,7 @@ ATTACKS = [
     pytest.param("SELECT count(*) FROM events AS a, events AS b, orders AS c", "ran longer than 250 ms",
                  id="cross-join"),
     pytest.param("ATTACH DATABASE '/tmp/sqllab-attack.sqlite3' AS other", "ATTACH", id="attach"),
-    pytest.param("VACUUM INTO '/tmp/sqllab-attack.sqlite3'", "not allowed", id="vacuum-into"),
+    pytest.param("VACUUM INTO '/tmp/sqllab-attack.sqlite3'", "VACUUM INTO are not allowed", id="vacuum-into"),
     pytest.param("SELECT load_extension('x')", "load_extension", id="load-extension"),
     pytest.param("PRAGMA writable_schema=1", "PRAGMA writable_schema is not allowed", id="pragma"),
     pytest.param("SELECT * FROM pragma_table_info('users')", "PRAGMA functions are not allowed", id="pragma-function"),
