@@ -267,10 +267,14 @@ def _key(value):
 
 
 def _close(a, b, tolerance):
-    numeric = (int, float)
-    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and float in (type(a), type(b)):
         return a == b or abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
     return a == b
+
+
+def _shape(row):
+    """What must be equal for two rows to be close: everything but the numbers."""
+    return tuple(0 if isinstance(v, (int, float)) else v for v in row)
 
 
 def _rows_close(a, b, tolerance):
@@ -285,12 +289,12 @@ def _unmatched(reference, submitted, tolerance):
     extra = [row for row, n in left.items() if n < 0 for _ in range(-n)]
     if not missing or not extra or len(missing) * len(extra) > _MAX_TOLERANCE_PAIRS:
         return missing, extra
-    pool = defaultdict(list)  # rows can only be close if their non-float values are equal
+    pool = defaultdict(list)
     for row in extra:
-        pool[tuple(v if not isinstance(v, float) else 0 for v in row)].append(row)
+        pool[_shape(row)].append(row)
     still_missing = []
     for row in missing:
-        candidates = pool[tuple(v if not isinstance(v, float) else 0 for v in row)]
+        candidates = pool[_shape(row)]
         found = next((i for i, c in enumerate(candidates) if _rows_close(row, c, tolerance)), None)
         if found is None:
             still_missing.append(row)

@@ -188,7 +188,10 @@ def test_floats_match_within_the_tolerance(dataset):
                        "SELECT coupon_used, sum(amount) / count(*) FROM orders GROUP BY coupon_used").match
     one = SimpleNamespace(columns=["x"], rows=[(1,), (2.5,)])
     assert compare(one, SimpleNamespace(columns=["x"], rows=[(2.5000000001,), (1.0,)])).match
+    assert compare(one, SimpleNamespace(columns=["x"], rows=[(1.0000001,), (2.5,)])).match
     assert not compare(one, SimpleNamespace(columns=["x"], rows=[(1,), (2.51,)])).match
+    assert not compare(SimpleNamespace(columns=["n"], rows=[(10_000_000,)]),
+                       SimpleNamespace(columns=["n"], rows=[(10_000_001,)])).match  # integers exactly
     assert not compare(one, SimpleNamespace(columns=["x"], rows=[("1",), (2.5,)])).match
 
 
