@@ -186,12 +186,16 @@ def _connect(database_path):
     if not path.is_file():
         raise FileNotFoundError(f"SQL lab dataset {path} does not exist")
     connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
-    if hasattr(connection, "enable_load_extension"):  # absent when SQLite is built without extensions
-        connection.enable_load_extension(False)
-    connection.execute("PRAGMA query_only = ON")  # before the authorizer, which refuses PRAGMA
-    connection.execute("PRAGMA trusted_schema = OFF")
-    for limit, value in LIMITS.items():
-        connection.setlimit(limit, value)
+    try:
+        if hasattr(connection, "enable_load_extension"):  # absent when SQLite is built without extensions
+            connection.enable_load_extension(False)
+        connection.execute("PRAGMA query_only = ON")  # before the authorizer, which refuses PRAGMA
+        connection.execute("PRAGMA trusted_schema = OFF")
+        for limit, value in LIMITS.items():
+            connection.setlimit(limit, value)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
