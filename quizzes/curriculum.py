@@ -141,6 +141,12 @@ def _one_language(raw, lang):
         answers = [{"text": text(_field(p, "left", *at), *at, "left"),
                     "match": text(_field(p, "right", *at), *at, "right")}
                    for p, at in zip(raw["pairs"], paths)]
+    elif kind == "calculated":
+        paths = [("formulas", i) for i in range(len(_list(raw, "formulas")))]
+        answers = [{"text": str(_field(f, "formula", *at)), "fraction": f.get("fraction", 1),
+                    "tolerance": f.get("tolerance"), "match": f.get("tolerance_type", "relative"),
+                    "feedback": text(f.get("feedback") or "", *at, "feedback")}
+                   for f, at in zip(raw["formulas"], paths)]
     else:
         raise _FieldError(("type",), f"unknown question type '{kind}'")
     return {
@@ -152,8 +158,19 @@ def _one_language(raw, lang):
         "difficulty": raw.get("difficulty"),
         "skills": raw.get("skills") or [],
         "units": ", ".join(raw.get("units") or []),
+        "calculation": _calculation(raw) if kind == "calculated" else {},
         "answers": answers,
     }, paths
+
+
+def _calculation(raw):
+    """`wildcards: {name: {min, max, decimals, distribution, items}}` and `display` as a
+    question's calculation (quizzes.calculation checks it with the formulas)."""
+    wildcards = _field(raw, "wildcards")
+    if not isinstance(wildcards, dict) or not all(isinstance(v, dict) for v in wildcards.values()):
+        raise _FieldError(("wildcards",), "wildcards map each name to its range, e.g. visitors: {min: 1000, max: 9000}")
+    datasets = [{"name": str(name), **spec} for name, spec in wildcards.items()]
+    return {"datasets": datasets, "display": raw.get("display") or {"format": "decimals", "length": 2}}
 
 
 def _check_fields(data, answer_paths):

@@ -86,3 +86,48 @@ def test_an_invalid_question_names_file_and_line_and_loads_nothing(db, tmp_path)
         call_command("load_curriculum", path=str(folder))
     assert f"{path}:1:" in str(error.value) and "m1-q1" in str(error.value)
     assert Page.objects.count() == pages and not Question.objects.exists()
+
+
+CALCULATED_YAML = """\
+- key: m1-conversion
+  type: calculated
+  stem:
+    zh-hans: "{visitors} 访客、{orders} 单，转化率（%）？"
+    en: "{visitors} visitors, {orders} orders: conversion (%)?"
+  units: ["%"]
+  wildcards:
+    visitors: {min: 20000, max: 90000}
+    orders: {min: 300, max: 1900}
+  display: {format: decimals, length: 2}
+  formulas:
+    - {formula: "{orders} / {visitors} * 100", fraction: 1, tolerance: 0.01}
+    - formula: "{orders} / {visitors}"
+      fraction: 0.5
+      feedback: {zh-hans: 忘了乘以 100。, en: Forgot to multiply by 100.}
+"""
+
+
+def test_a_calculated_question_loads_in_both_languages_with_its_wildcards(db, tmp_path):
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    (folder / "01-module-1" / "questions.yaml").write_text(CALCULATED_YAML, encoding="utf-8")
+    load_curriculum(folder)
+    zh, en = (Question.objects.get(key="m1-conversion", locale__language_code=lang) for lang in ("zh-hans", "en"))
+    assert zh.question_type == en.question_type == "calculated"
+    assert [d["name"] for d in en.calculation["datasets"]] == ["visitors", "orders"]
+    assert [(a.text, float(a.fraction), a.match) for a in en.answers.all()] == [
+        ("{orders} / {visitors} * 100", 1.0, "relative"), ("{orders} / {visitors}", 0.5, "relative")]
+    assert en.answers.all()[1].feedback == "Forgot to multiply by 100."
+    assert zh.answers.all()[1].feedback == "忘了乘以 100。"
+
+
+def test_a_calculated_formula_that_breaks_on_its_range_is_a_load_error_at_its_line(db, tmp_path):
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    path = folder / "01-module-1" / "questions.yaml"
+    broken = CALCULATED_YAML.replace("{orders} / {visitors} * 100", "{orders} / ({visitors} - 20000)")
+    path.write_text(QUESTION_YAML + broken, encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("load_curriculum", path=str(folder))
+    line = QUESTION_YAML.count("\n") + 1  # the calculated question's first line
+    assert f"{path}:{line}: question 'm1-conversion'" in str(error.value)
+    assert "division by zero when {orders}=300, {visitors}=20000" in str(error.value)
+    assert not Question.objects.exists()
