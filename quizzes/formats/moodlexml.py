@@ -2,21 +2,25 @@
 
 `<quiz>` holds `<question type="…">` elements: multichoice (`<single>`), truefalse,
 shortanswer, numerical (`<tolerance>`, `<units>`), matching (`<subquestion>`), the ordering
-plugin's `ordering` (answers in order of their `fraction`), and `category`, whose last part
-becomes a skill of the questions after it. `<name>`, `<idnumber>` (our key), `<questiontext>`
-and `<generalfeedback>` (our explanation) with their `format`, `<defaultgrade>` (points) and
-`<tags>` (skills) are read for every type.
+plugin's `ordering` (answers in order of their `fraction`), `calculated` and `calculatedsimple`
+(formulas, tolerance types, display, units, each wildcard's dataset with its fixed items), and
+`category`, whose last part becomes a skill of the questions after it. `<name>`, `<idnumber>`
+(our key), `<questiontext>` and `<generalfeedback>` (our explanation) with their `format`,
+`<defaultgrade>` (points) and `<tags>` (skills) are read for every type.
 
 Uploads are parsed with defusedxml and DTDs are refused outright: Moodle XML needs none, and a
 DTD is how external entities and entity expansion ("billion laughs") get in.
 """
 
+import random
 import re
 from xml.etree.ElementTree import Comment, Element, ParseError, SubElement, TreeBuilder, indent, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from ..calculation import DEFAULT_TOLERANCE, calculation_errors, datasets_of, display_of
+from ..formulas import draw, format_answer
 from ..grading import parse_number
 from .common import (
     FormatError,
@@ -26,6 +30,7 @@ from .common import (
     export_problem,
     format_number,
     from_moodle,
+    moodle_grade,
     parse_decimal,
     percent,
 )
@@ -35,9 +40,7 @@ SKIP_REASONS = {
     "cloze": "embedded-answer (cloze) questions are not supported",
     "multianswer": "embedded-answer (cloze) questions are not supported",
     "description": "a description is not a question: it has no answers to grade",
-    "calculated": "calculated questions (formulas with wildcards) are not supported",
-    "calculatedsimple": "calculated questions (formulas with wildcards) are not supported",
-    "calculatedmulti": "calculated questions (formulas with wildcards) are not supported",
+    "calculatedmulti": "calculated multiple-choice questions are not supported",
     "ddwtos": "drag-and-drop into text is not supported",
     "gapselect": "select-missing-words questions are not supported",
     "ddimageortext": "drag-and-drop onto an image is not supported",
@@ -206,12 +209,7 @@ def _numerical(document, element, text_format):
             raise FormatError(document.where(answer), "a tolerance cannot be negative")
         answers.append({"text": format_number(_number(document, answer, text)), "tolerance": float(tolerance),
                         "fraction": fraction, "feedback": feedback})
-    units = []
-    for unit in element.findall("units/unit"):
-        if _number(document, unit, _text(unit, "multiplier") or "1") != 1:
-            raise _Skip("units with a multiplier other than 1 are not supported")
-        units.append(_text(unit, "unit_name"))
-    return {"type": "numeric", "answers": answers, "units": ", ".join(u for u in units if u)}
+    return {"type": "numeric", "answers": answers, "units": _units(document, element)}
 
 
 def _matching(document, element, text_format):
@@ -236,7 +234,83 @@ def _ordering(document, element, text_format):
     return {"type": "ordering", "answers": [item for _, _, item in sorted(items, key=lambda i: i[:2])]}
 
 
+# Moodle's tolerancetype and correctanswerformat codes (qtype_numerical, qtype_calculated).
+TOLERANCE_TYPES = {"1": "relative", "2": "nominal", "3": "geometric"}
+ANSWER_FORMATS = {"1": "decimals", "2": "sigfigs"}
+
+
+def _calculated(document, element, text_format):
+    """`calculated` and `calculatedsimple` (read alike, as Moodle's import_calculated does).
+
+    Moodle formulas use PHP's operators, where `^` is bitwise xor and power is `pow(x, y)`; here
+    `^` is power, so a formula with `^` is skipped rather than read with another meaning. A
+    question whose formulas break on its datasets is skipped with the authoring check's reason.
+    """
+    answers, display = [], None
+    for answer in element.findall("answer"):
+        formula = _text(answer, "text")
+        if "^" in formula:
+            raise _Skip(f"the formula '{formula}' uses '^', which is xor in Moodle but power here: "
+                        "write pow(x, y) for a power")
+        tolerance = _number(document, answer, _text(answer, "tolerance") or "0")
+        kind = TOLERANCE_TYPES.get(_text(answer, "tolerancetype") or "1")
+        if kind is None:
+            raise FormatError(document.where(answer), "tolerancetype is 1 (relative), 2 (nominal) or 3 (geometric)")
+        row = {"text": formula, "fraction": _fraction(document, answer), "tolerance": float(tolerance),
+               "match": kind, "feedback": _feedback(answer, text_format)}
+        # Moodle shows each answer its own way; our display is per question: the first fully right
+        # answer's, which is the one Moodle shows as "the correct answer".
+        if display is None and row["fraction"] == 1:
+            display = _display(document, answer)
+        answers.append(row)
+    definitions = element.findall("dataset_definitions/dataset_definition")
+    calculation = {"datasets": [_dataset(document, d) for d in definitions],
+                   "display": display or {"format": "decimals", "length": 2}}
+    errors = calculation_errors(calculation, answers)
+    if errors:
+        raise _Skip("; ".join(errors))
+    # <unitpenalty> has no counterpart: our units are optional and never cost points.
+    return {"type": "calculated", "answers": answers, "calculation": calculation, "units": _units(document, element)}
+
+
+def _display(document, answer):
+    fmt = ANSWER_FORMATS.get(_text(answer, "correctanswerformat") or "1")
+    length = _number(document, answer, _text(answer, "correctanswerlength") or "2")
+    if fmt is None or length != int(length):
+        raise FormatError(document.where(answer),
+                          "correctanswerformat is 1 or 2 and correctanswerlength a whole number")
+    return {"format": fmt, "length": int(length)}
+
+
+def _dataset(document, definition):
+    """A `<dataset_definition>`: its range, and the fixed items Moodle exported, in their order."""
+    def number(tag):
+        return float(_number(document, definition, _text(definition, f"{tag}/text") or "0"))
+
+    dataset = {"name": _text(definition, "name/text"), "min": number("minimum"), "max": number("maximum"),
+               "decimals": int(number("decimals")), "distribution": _text(definition, "distribution/text") or "uniform"}
+    items = sorted(
+        (float(_number(document, item, _text(item, "number") or "0")),
+         float(_number(document, item, _text(item, "value"))))
+        for item in definition.findall("dataset_items/dataset_item")
+    )
+    if items:
+        dataset["items"] = [value for _, value in items]
+    return dataset
+
+
+def _units(document, element):
+    units = []
+    for unit in element.findall("units/unit"):
+        if _number(document, unit, _text(unit, "multiplier") or "1") != 1:
+            raise _Skip("units with a multiplier other than 1 are not supported")
+        units.append(_text(unit, "unit_name"))
+    return ", ".join(u for u in units if u)
+
+
 _READERS = {
+    "calculated": _calculated,
+    "calculatedsimple": _calculated,
     "multichoice": _multichoice,
     "truefalse": _true_false,
     "shortanswer": _short_answer,
@@ -252,6 +326,7 @@ _READERS = {
 XML_TYPES = {
     "single_choice": "multichoice", "multiple_response": "multichoice", "true_false": "truefalse",
     "numeric": "numerical", "short_text": "shortanswer", "matching": "matching", "ordering": "ordering",
+    "calculated": "calculated",
 }
 _INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -259,7 +334,12 @@ _INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def skip_reason(question):
     """Why `question` cannot be written as Moodle XML, or None."""
     if question["type"] == "calculated":
-        return "calculated questions are not written to Moodle XML yet"
+        for answer in question["answers"]:
+            if "^" in answer["text"] or "**" in answer["text"]:
+                return (f"the formula '{answer['text']}' uses a power operator, which Moodle reads as "
+                        "something else: write pow(x, y)")
+            if moodle_grade(answer["fraction"]) is None:
+                return f"fraction {answer['fraction']} is not a grade Moodle accepts"
     return export_problem(question)
 
 
@@ -339,16 +419,20 @@ def _write_numerical(element, question):
         tolerance = format_number(answer["tolerance"] or 0)
         _answer(element, value, percent(answer["fraction"]), lambda e, t=tolerance: _leaf(e, "tolerance", t))
     units = [u.strip() for u in question["units"].split(",") if u.strip()]
+    _write_units(element, units)
+    _leaf(element, "unitgradingtype", "0")  # UNITOPTIONAL: a unit is accepted, never required
+    _leaf(element, "unitpenalty", "0")
+    _leaf(element, "showunits", "0" if units else "3")  # qtype_numerical UNITINPUT / UNITNONE
+    _leaf(element, "unitsleft", "0")
+
+
+def _write_units(element, units):
     if units:
         container = SubElement(element, "units")
         for name in units:
             unit = SubElement(container, "unit")
             _leaf(unit, "multiplier", "1")
             _leaf(unit, "unit_name", name)
-    _leaf(element, "unitgradingtype", "0")  # UNITOPTIONAL: a unit is accepted, never required
-    _leaf(element, "unitpenalty", "0")
-    _leaf(element, "showunits", "0" if units else "3")  # qtype_numerical UNITINPUT / UNITNONE
-    _leaf(element, "unitsleft", "0")
 
 
 def _write_matching(element, question):
@@ -366,7 +450,66 @@ def _write_ordering(element, question):
         _answer(element, answer, str(place))
 
 
+# Moodle keeps a fixed list of values per wildcard and draws among them; a range of ours is
+# written as this many values drawn from it, seeded by the question's key so that exporting the
+# same bank twice writes the same file.
+EXPORTED_ITEMS = 10
+_TOLERANCE_CODES = {kind: code for code, kind in TOLERANCE_TYPES.items()}
+_FORMAT_CODES = {fmt: code for code, fmt in ANSWER_FORMATS.items()}
+
+
+def _write_calculated(element, question):
+    """As qformat_xml::writequestion writes `calculated`: options, answers with their tolerance
+    and display, units, then each wildcard's dataset definition with its items."""
+    calculation = question["calculation"]
+    fmt, length = display_of(calculation)
+    for tag, value in (("synchronize", "0"), ("single", "0"), ("answernumbering", "abc"), ("shuffleanswers", "0")):
+        _leaf(element, tag, value)
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        _with_text(element, tag, "", format="html")
+    for answer in question["answers"]:
+        tolerance = DEFAULT_TOLERANCE if answer["tolerance"] is None else answer["tolerance"]
+
+        def extra(e, answer=answer, tolerance=tolerance):
+            _leaf(e, "tolerance", format_number(tolerance))
+            _leaf(e, "tolerancetype", _TOLERANCE_CODES[answer["match"] or "relative"])
+            _leaf(e, "correctanswerformat", _FORMAT_CODES[fmt])  # our display is per question
+            _leaf(e, "correctanswerlength", str(length))
+        _answer(element, answer, percent(answer["fraction"]), extra)
+    units = [u.strip() for u in question["units"].split(",") if u.strip()]
+    for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0"),
+                       ("showunits", "0" if units else "3"), ("unitsleft", "0")):
+        _leaf(element, tag, value)
+    _write_units(element, units)
+    _write_datasets(element, question)
+
+
+def _write_datasets(element, question):
+    datasets = datasets_of(question["calculation"])
+    rng = random.Random(question["key"])
+    drawn = [draw(datasets, rng) for _ in range(EXPORTED_ITEMS)]
+    container = SubElement(element, "dataset_definitions")
+    for dataset in datasets:
+        definition = SubElement(container, "dataset_definition")
+        _with_text(definition, "status", "private")
+        _with_text(definition, "name", dataset.name)
+        _leaf(definition, "type", "calculated")
+        _with_text(definition, "distribution", dataset.distribution)
+        _with_text(definition, "minimum", format_number(dataset.minimum))
+        _with_text(definition, "maximum", format_number(dataset.maximum))
+        _with_text(definition, "decimals", str(dataset.decimals))
+        values = dataset.items if dataset.items is not None else [values[dataset.name] for values in drawn]
+        _leaf(definition, "itemcount", str(len(values)))
+        items = SubElement(definition, "dataset_items")
+        for number, value in enumerate(values, 1):
+            item = SubElement(items, "dataset_item")
+            _leaf(item, "number", str(number))
+            _leaf(item, "value", format_answer(float(value), fmt="decimals", length=dataset.decimals))
+        _leaf(definition, "number_of_items", str(len(values)))
+
+
 _WRITERS = {
+    "calculated": _write_calculated,
     "single_choice": _write_choices,
     "multiple_response": _write_choices,
     "true_false": _write_true_false,

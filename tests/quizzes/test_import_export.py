@@ -339,7 +339,7 @@ def test_moodle_xml_names_each_skipped_question_with_its_reason(bank, zh):
         ("'Intro' (line 70 <question type=\"description\">)",
          "a description is not a question: it has no answers to grade"),
         ("'Formula' (line 74 <question type=\"calculated\">)",
-         "calculated questions (formulas with wildcards) are not supported"),
+         "a calculated question needs a dataset for each wildcard"),
     ]
 
 
