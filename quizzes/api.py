@@ -20,6 +20,7 @@ from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
 
+from . import labs
 from .calculation import frozen_variant
 from .grading import clean_response, grade
 from .models import (
@@ -37,6 +38,7 @@ __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
     "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts", "parse_position",
     "attempt_graded", "can_start", "access_refusal", "quiz_grade", "review_level", "is_past_deadline",
+    "run_lab_query",
 ]
 
 # Sent after an attempt is graded, inside the grading transaction (certification listens).
@@ -155,7 +157,7 @@ def freeze(question, *, shuffle=True):
         answer["token"] = secrets.token_urlsafe(6)
         if question.question_type == "matching":
             answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
-    order = [] if question.question_type == "calculated" else [a["token"] for a in answers]
+    order = [] if question.question_type in ("calculated", "sql") else [a["token"] for a in answers]
     shuffled = shuffle and question.question_type in ("single_choice", "multiple_response")
     if question.question_type == "ordering" or shuffled:
         while True:
@@ -170,6 +172,7 @@ def freeze(question, *, shuffle=True):
         "points": float(question.points),
         "stem_html": render_markdown(stem),
         "values": values,
+        "lab": question.lab if question.question_type == "sql" else None,
         "explanation_html": render_markdown(question.explanation),
         "units": [u.strip() for u in question.units.split(",") if u.strip()],
         "answers": answers,
@@ -244,6 +247,27 @@ def _check_open(user, attempt_id, status, late, now):
     if late:
         submit_attempt(user, attempt_id, now=now, finished_by="deadline")
         raise AttemptClosed(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+
+
+def run_lab_query(user, attempt_id, position, sql, *, now=None):
+    """Run `sql` for SQL-lab question `position` of `user`'s open attempt on the lab's dataset
+    (read-only sandbox); the preview, or BadResponse with the sandbox's reason."""
+    now = now or timezone.now()
+    _check_attempt_id(attempt_id)
+    position = parse_position(position)
+    row = None if position is None else question_to_answer(user, attempt_id, position, deadline_before=now - grace())
+    if row is None:
+        get_own_attempt(user, attempt_id)
+        raise BadResponse(_("That question is not part of this attempt."))
+    _pk, spec, status, late = row
+    if status != AttemptStatus.IN_PROGRESS or late:
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+    if spec["type"] != "sql" or not isinstance(sql, str):
+        raise BadResponse(_("Only an SQL lab question runs queries."))
+    try:
+        return labs.run(spec["lab"], sql)
+    except labs.LabError as error:
+        raise BadResponse(str(error)) from None
 
 
 # Submitting ---------------------------------------------------------------------------------

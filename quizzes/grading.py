@@ -9,9 +9,11 @@ ordering → [tokens, in order] · matching → {item token: target token}.
 import re
 import unicodedata
 
+from . import labs
 from .formulas import within_tolerance
 
 MAX_TEXT = 200
+MAX_SQL = 10_000
 
 
 class ResponseError(ValueError):
@@ -53,6 +55,12 @@ def clean_response(spec, response):
             raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
         if not _storable(response):
             raise ResponseError("answer must not contain NUL characters or lone surrogates")
+        return response
+    if kind == "sql":
+        if not isinstance(response, str) or len(response) > MAX_SQL:
+            raise ResponseError(f"a query must be text of at most {MAX_SQL} characters")
+        if not _storable(response):
+            raise ResponseError("a query must not contain NUL characters or lone surrogates")
         return response
     if kind == "ordering":
         if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)
@@ -108,6 +116,8 @@ def grade(spec, response):
             (a["fraction"] for a in answers if within_tolerance(value, a["value"], a["tolerance"], a["kind"])),
             default=0.0,
         ))
+    if kind == "sql":  # run on the lab's dataset in the read-only sandbox, compared with the reference
+        return labs.grade(spec, response) if response.strip() else 0.0
     if kind == "short_text":
         folded = fold_text(response)
         return _clamp(max((a["fraction"] for a in answers if fold_text(a["text"]) == folded), default=0.0))
@@ -127,7 +137,7 @@ def right_answer(spec):
         return max(answers, key=lambda a: a["fraction"])["token"]
     if kind == "multiple_response":
         return sorted(a["token"] for a in answers if a["fraction"] > 0)
-    if kind in ("numeric", "short_text", "calculated"):
+    if kind in ("numeric", "short_text", "calculated", "sql"):
         return max(answers, key=lambda a: a["fraction"])["text"]
     if kind == "ordering":
         return [a["token"] for a in answers]

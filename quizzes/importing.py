@@ -187,6 +187,7 @@ def question_data(question):
         "skills": sorted(item.tag.name for item in question.tagged_items.all()),
         "units": question.units,
         "calculation": question.calculation,
+        "lab": question.lab,
         "answers": [{name: answer.as_data()[name] for name in ANSWER_FIELDS} for answer in question.answers.all()],
     }
 

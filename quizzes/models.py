@@ -36,6 +36,7 @@ class QuestionType(models.TextChoices):
     ORDERING = "ordering", _("Ordering")
     MATCHING = "matching", _("Matching")
     CALCULATED = "calculated", _("Calculated")
+    SQL = "sql", _("SQL lab")
 
 
 class Difficulty(models.TextChoices):
@@ -82,6 +83,11 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
                     '[{"name": "visitors", "min": 1000, "max": 50000, "decimals": 0}], "display": {"format": '
                     '"decimals", "length": 2}}. Each answer is a formula such as {orders} / {visitors} * 100; '
                     'Match holds the tolerance kind (relative, nominal or geometric).'))
+    lab = models.JSONField(
+        _("SQL lab"), default=dict, blank=True,
+        help_text=_('SQL labs: the dataset and how results are compared, e.g. {"dataset": "shop", '
+                    '"check_column_names": false, "check_column_order": true, "tolerance": 0.000001}. The one '
+                    'answer holds the reference query.'))
     tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
     live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
     updated_at = models.DateTimeField(auto_now=True)
@@ -101,6 +107,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
             "in Text, its Tolerance, and the tolerance kind in Match.")),
         FieldPanel("units"),
         FieldPanel("calculation"),
+        FieldPanel("lab"),
         FieldPanel("explanation"),
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
     ]
@@ -121,7 +128,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         from .validation import question_errors
 
         answers = [a for a in self.answers.all() if not getattr(a, "DELETE", False)]
-        errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation)
+        errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation, self.lab)
         if errors:
             raise ValidationError({"question_type": errors})
 

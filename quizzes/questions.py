@@ -3,7 +3,7 @@ and the tests, so that every way in is validated alike.
 
 Question data (one language): {"key", "type", "stem", "explanation", "points", "difficulty",
 "skills": [...], "units": "…", "calculation": {…} (calculated questions: see quizzes.calculation),
-"answers": [{"text", "fraction", "feedback", "match", "tolerance"}]}.
+"lab": {…} (SQL labs: see quizzes.labs), "answers": [{"text", "fraction", "feedback", "match", "tolerance"}]}.
 """
 
 import hashlib
@@ -37,8 +37,8 @@ def normalise(data):
                 answer["tolerance"] = float(answer["tolerance"])
         except (TypeError, ValueError):
             raise QuestionDataError("a fraction or tolerance is not a number") from None
-    calculation = data.get("calculation") or {}
-    errors = question_errors(data["type"], answers, calculation)
+    calculation, lab = data.get("calculation") or {}, data.get("lab") or {}
+    errors = question_errors(data["type"], answers, calculation, lab)
     if errors:
         raise QuestionDataError(" ".join(str(e) for e in errors))
     difficulty = data.get("difficulty") or Difficulty.MEDIUM
@@ -60,6 +60,7 @@ def normalise(data):
         "skills": [str(s) for s in data.get("skills") or []],
         "units": data.get("units") or "",
         "calculation": calculation if data["type"] == "calculated" else {},
+        "lab": lab if data["type"] == "sql" else {},
         "answers": answers,
     }
 
@@ -82,6 +83,7 @@ def write_question(bank, locale, data, *, question=None, translation_key=None):
     question.difficulty = data["difficulty"]
     question.units = data["units"]
     question.calculation = data.get("calculation") or {}
+    question.lab = data.get("lab") or {}
     question.bank = bank
     question.answers = [
         QuestionAnswer(

@@ -5,13 +5,14 @@ from django.utils.translation import gettext as _
 
 from .calculation import calculation_errors
 from .grading import parse_number
+from .labs import lab_errors
 
 CHOICE_TYPES = {"single_choice", "multiple_response", "true_false"}
 
 
-def question_errors(question_type, answers, calculation=None):
+def question_errors(question_type, answers, calculation=None, lab=None):
     """Return a list of messages; empty when `answers` (dicts) suit `question_type` (and, for a
-    calculated question, its `calculation`)."""
+    calculated question, its `calculation`; for an SQL lab, its `lab`)."""
     if not answers:
         return [_("Add at least one answer.")]
     fractions = [a["fraction"] for a in answers]
@@ -50,6 +51,8 @@ def question_errors(question_type, answers, calculation=None):
             return [_("One accepted answer must be fully right (fraction 1).")]
     elif question_type == "calculated":
         return calculation_errors(calculation or {}, answers)
+    elif question_type == "sql":
+        return lab_errors(lab or {}, answers)
     elif question_type in ("ordering", "matching"):
         if len(answers) < 2:
             return [_("Give at least two items.")]

@@ -4,14 +4,16 @@ after grading, only what `api.review_level` allows."""
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 
-from . import api
+from . import api, labs
 from .grading import grade, right_answer
 from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
@@ -59,6 +61,7 @@ def public_question(question):
         "units": spec.get("units", []),
         "options": options,
         "targets": spec.get("targets", []),
+        "dictionary_html": labs.dictionary_html(spec["lab"]["dataset"]) if spec["type"] == "sql" else "",
         "response": response if response is not None else ([] if spec["type"] == "multiple_response" else None),
         "saved_at": question.saved_at,
     }
@@ -151,6 +154,31 @@ def save(request, attempt_id):
 
 @require_POST
 @login_required
+def run_query(request, attempt_id):
+    """Run an SQL lab query (form fields `position`, `sql`): 200 with the preview, 400 with the
+    sandbox's reason, 429 when the trainee's SQL_LAB_RATE_LIMIT is used up."""
+    usage = get_usage(request, group="quizzes.sql-lab", key="user", rate=settings.SQL_LAB_RATE_LIMIT or None,
+                      increment=True)
+    if usage is not None and usage["should_limit"]:
+        response = JsonResponse({"error": _("Too many queries at once; wait a moment and run it again.")}, status=429)
+        response["Retry-After"] = str(max(1, usage["time_left"]))
+        return response
+    try:
+        result = api.run_lab_query(request.user, attempt_id, request.POST.get("position"), request.POST.get("sql"))
+    except api.QuizError as error:
+        return _error(request, error, as_json=True)
+    return JsonResponse({
+        "columns": result.columns, "rows": [[_cell(v) for v in row] for row in result.rows],
+        "row_count": result.row_count_label, "truncated": result.truncated, "elapsed_ms": round(result.elapsed_ms, 1),
+    })
+
+
+def _cell(value):
+    return value if value is None or isinstance(value, (int, float, str)) else str(value)
+
+
+@require_POST
+@login_required
 def submit(request, attempt_id):
     """Save whatever the form carries, then grade. Submitting twice changes nothing."""
     try:
@@ -205,7 +233,7 @@ def _describe(spec, response, by_token):
         return {"true": _("True"), "false": _("False")}.get(text.strip().lower(), text)
     if kind == "multiple_response":
         return "; ".join(by_token[t]["text"] for t in response if t in by_token)
-    if kind in ("numeric", "short_text", "calculated"):
+    if kind in ("numeric", "short_text", "calculated", "sql"):
         return str(response)
     if kind == "ordering":
         return " → ".join(by_token[t]["text"] for t in response if t in by_token)

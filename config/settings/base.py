@@ -233,6 +233,8 @@ CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 # POSTs to the public verifier (/credentials/verify/) per client address: "count/period" (s, m, h, d).
 # Counted in the cache, so shared by every app server only with REDIS_URL.
 CREDENTIAL_VERIFY_RATE_LIMIT = os.environ.get("CREDENTIAL_VERIFY_RATE_LIMIT", "30/m")
+# SQL lab runs per trainee (each runs up to 250 ms in the sandbox).
+SQL_LAB_RATE_LIMIT = os.environ.get("SQL_LAB_RATE_LIMIT", "20/m")
 # Proxies in front of the app servers that append to X-Forwarded-For: the client address of the
 # login and verifier rate limits is read that many hops from the end (0: the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -91,6 +91,8 @@ def percent(fraction):
 
 def export_problem(question):
     """Why a question would make a file Moodle refuses, or None."""
+    if question["type"] == "sql":
+        return "SQL labs have no Moodle question type"
     if question["type"] in GRADED_TYPES:
         for answer in question["answers"]:
             if moodle_grade(answer["fraction"]) is None:

@@ -315,6 +315,8 @@ def skip_reason(question):
         return "GIFT cannot express ordering questions (export the bank as Moodle XML to keep them)"
     if question["type"] == "calculated":
         return "GIFT has no syntax for calculated questions (their wildcards and datasets)"
+    if question["type"] == "sql":
+        return "SQL labs have no GIFT form"
     if question["type"] == "matching" and any("->" in a["text"] for a in question["answers"]):
         return "a matching item contains '->', which GIFT cannot escape"
     return export_problem(question)

@@ -23,7 +23,7 @@
   function save(fieldset) {
     var data = new FormData();
     data.append("position", fieldset.dataset.position);
-    fieldset.querySelectorAll("input, select").forEach(function (input) {
+    fieldset.querySelectorAll("input, select, textarea").forEach(function (input) {
       if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
       if (input.value !== "") data.append(input.name, input.value);
     });
@@ -53,6 +53,38 @@
     if ((type === "ordering" || type === "matching") &&
         Array.prototype.some.call(fieldset.querySelectorAll("select"), function (s) { return !s.value; })) return;
     save(fieldset);
+  });
+
+  // SQL labs: run the query on the lab's dataset and show the preview (the server decides what runs).
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-run-url]");
+    if (!button) return;
+    var fieldset = button.closest("fieldset[data-position]");
+    var output = fieldset.querySelector("[data-run-result]");
+    var data = new FormData();
+    data.append("position", fieldset.dataset.position);
+    data.append("sql", fieldset.querySelector("textarea").value);
+    output.textContent = "…";
+    fetch(button.dataset.runUrl, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) { return response.json(); }).then(function (body) {
+      output.textContent = "";
+      if (body.error) { var p = document.createElement("p"); p.className = "error"; p.textContent = body.error; output.appendChild(p); return; }
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      meta.textContent = body.row_count + (lang === "en" ? " rows · " : " 行 · ") + body.elapsed_ms + " ms";
+      var table = document.createElement("table");
+      var head = table.createTHead().insertRow();
+      body.columns.forEach(function (name) { var th = document.createElement("th"); th.textContent = name; head.appendChild(th); });
+      var rows = table.createTBody();
+      body.rows.forEach(function (row) {
+        var tr = rows.insertRow();
+        row.forEach(function (value) { tr.insertCell().textContent = value === null ? "NULL" : value; });
+      });
+      output.appendChild(meta);
+      output.appendChild(table);
+    }).catch(function () { output.textContent = words.failed; });
   });
 
   form.addEventListener("submit", function () {
