@@ -9,6 +9,7 @@ from wagtail.models import Locale
 from courses import api as courses_api
 from quizzes import api
 from quizzes.formats import moodlexml
+from quizzes.formats.moodlecalc import EXPORTED_ITEMS
 from quizzes.importing import bank_questions, export_bank, import_questions
 from quizzes.models import AttemptQuestion, Question, QuestionBank, QuizDraw, QuizPage
 from quizzes.questions import normalise, write_question
@@ -117,7 +118,7 @@ def test_export_then_import_keeps_datasets_formulas_fractions_tolerance_types_an
     write_question(bank, zh, normalise(RANGE))
     text = export_bank(bank, zh, "moodlexml")
     assert '<question type="calculated">' in text and "<synchronize>0</synchronize>" in text
-    assert text.count("<dataset_item>") == 2 * moodlexml.EXPORTED_ITEMS
+    assert text.count("<dataset_item>") == 2 * EXPORTED_ITEMS
     assert export_bank(bank, zh, "moodlexml") == text  # the drawn items are seeded by the key
     before = bank_questions(bank, zh)[0]
     other = QuestionBank.objects.create(slug="copy", title="Copy")
@@ -135,7 +136,7 @@ def test_export_then_import_keeps_datasets_formulas_fractions_tolerance_types_an
     # Moodle keeps fixed values per wildcard: the range comes back with the values written for it.
     for old, new in zip(before["calculation"]["datasets"], after["calculation"]["datasets"], strict=True):
         items = new.pop("items")
-        assert new == old and len(items) == moodlexml.EXPORTED_ITEMS
+        assert new == old and len(items) == EXPORTED_ITEMS
         assert all(old["min"] <= item <= old["max"] and round(item, old["decimals"]) == item for item in items)
 
 
