@@ -7,6 +7,7 @@ with that reason rather than silently changing its meaning.
 """
 
 import random
+import re
 from xml.etree.ElementTree import SubElement
 
 from ..calculation import DEFAULT_TOLERANCE, calculation_errors, datasets_of, display_of
@@ -31,17 +32,29 @@ __all__ = ["EXPORTED_ITEMS", "calculated_problem", "read_calculated", "write_cal
 # Moodle's tolerancetype and correctanswerformat codes (qtype_numerical, qtype_calculated).
 TOLERANCE_TYPES = {"1": "relative", "2": "nominal", "3": "geometric"}
 ANSWER_FORMATS = {"1": "decimals", "2": "sigfigs"}
+# A `{=formula}` in a question text (Moodle's qtype_calculated_variable_substituter pattern).
+INLINE_FORMULA = re.compile(r"\{=([^{}]*(?:\{[^{}]+\}[^{}]*)*)\}")
+
+
+def _with_power(stem, formulas, operators):
+    """The first of the answer formulas and the stem's `{=…}` formulas that uses one of `operators`."""
+    for formula in [*formulas, *INLINE_FORMULA.findall(stem)]:
+        if any(op in formula for op in operators):
+            return formula
+    return None
 
 
 def read_calculated(document, element, text_format):
     """`calculated` and `calculatedsimple` (read alike, as Moodle's import_calculated does). A
     question whose formulas break on its datasets is skipped with the authoring check's reason."""
+    formula = _with_power(text_at(element, "questiontext/text"),
+                          [text_at(answer, "text") for answer in element.findall("answer")], ("^",))
+    if formula is not None:
+        raise Skip(f"the formula '{formula}' uses '^', which is xor in Moodle but power here: "
+                   "write pow(x, y) for a power")
     answers, display = [], None
     for answer in element.findall("answer"):
         formula = text_at(answer, "text")
-        if "^" in formula:
-            raise Skip(f"the formula '{formula}' uses '^', which is xor in Moodle but power here: "
-                        "write pow(x, y) for a power")
         tolerance = number_at(document, answer, text_at(answer, "tolerance") or "0")
         kind = TOLERANCE_TYPES.get(text_at(answer, "tolerancetype") or "1")
         if kind is None:
@@ -152,10 +165,10 @@ def _write_datasets(element, question):
 
 def calculated_problem(question):
     """Why a calculated question cannot be written as Moodle XML, or None."""
+    formula = _with_power(question["stem"], [answer["text"] for answer in question["answers"]], ("^", "**"))
+    if formula is not None:
+        return f"the formula '{formula}' uses a power operator, which Moodle reads as something else: write pow(x, y)"
     for answer in question["answers"]:
-        if "^" in answer["text"] or "**" in answer["text"]:
-            return (f"the formula '{answer['text']}' uses a power operator, which Moodle reads as "
-                    "something else: write pow(x, y)")
         if moodle_grade(answer["fraction"]) is None:
             return f"fraction {answer['fraction']} is not a grade Moodle accepts"
     return None

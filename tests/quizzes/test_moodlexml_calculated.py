@@ -8,7 +8,7 @@ from wagtail.models import Locale
 
 from courses import api as courses_api
 from quizzes import api
-from quizzes.formats import moodlexml
+from quizzes.formats import FormatError, moodlexml
 from quizzes.formats.moodlecalc import EXPORTED_ITEMS
 from quizzes.importing import bank_questions, export_bank, import_questions
 from quizzes.models import AttemptQuestion, Question, QuestionBank, QuizDraw, QuizPage
@@ -156,3 +156,24 @@ def test_a_formula_with_a_power_operator_is_not_exported_because_moodle_would_re
     xml = moodlexml.dump([data])
     assert "Skipped ops-aov: the formula '{revenue} / {orders} ^ 1' uses a power operator" in xml
     assert "<question " not in xml
+
+
+def test_a_power_in_an_inline_formula_of_the_text_is_skipped_and_not_exported_either(bank, zh):
+    text = fixture("calculated.xml").replace("in per cent?", "in per cent ({={orders}^2} squared)?")
+    report = import_questions(bank, zh, text, "moodlexml")
+    assert report.created == [] and "the formula '{orders}^2' uses '^'" in report.skipped[0][1]
+    data = normalise({**RANGE, "stem": "Revenue {revenue}, or {={revenue}**2} squared?"})
+    assert "Skipped ops-aov: the formula '{revenue}**2' uses a power operator" in moodlexml.dump([data])
+
+
+def test_an_unknown_tolerance_type_refuses_the_file_naming_the_answer(bank, zh):
+    text = fixture("calculated.xml").replace("<tolerancetype>2</tolerancetype>", "<tolerancetype>7</tolerancetype>")
+    with pytest.raises(FormatError, match=r"^line \d+ <answer>: tolerancetype is 1 \(relative\)"):
+        import_questions(bank, zh, text, "moodlexml")
+    assert not Question.objects.exists()
+
+
+def test_an_item_with_more_decimals_than_its_dataset_is_skipped_with_the_wildcard(bank, zh):
+    text = fixture("calculated.xml").replace("<value>812</value>", "<value>812.5</value>")
+    report = import_questions(bank, zh, text, "moodlexml")
+    assert report.skipped[0][1] == "{orders}: item 812.5 has more than 0 decimals"
