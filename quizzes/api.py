@@ -63,6 +63,10 @@ class BadResponse(QuizError):
     status = 400
 
 
+# Question types whose answers are scored when the attempt is graded, not as they are saved.
+GRADED_AT_SUBMIT = {"sql"}
+
+
 def grace():
     return timedelta(seconds=getattr(settings, "QUIZ_GRACE_SECONDS", 30))
 
@@ -109,7 +113,9 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
                 question_key=question.translation_key,
                 revision_id=question.latest_revision_id,
                 spec=freeze(question, shuffle=quiz.shuffle_choices),
-                score=Decimal("0"),  # unanswered; save_answer scores each answer
+                # unanswered; save_answer scores each answer, except an SQL lab's (None): its
+                # queries run once, at submit, so saving stays cheap whoever hammers it
+                score=None if question.question_type in GRADED_AT_SUBMIT else Decimal("0"),
             )
             for position, question in enumerate(questions, start=1)
         )
@@ -234,7 +240,8 @@ def save_answer(user, attempt_id, position, response, *, now=None):
         cleaned = clean_response(spec, response)
     except ValueError as error:
         raise BadResponse(str(error)) from None
-    if not store_answer(pk, response=cleaned, saved_at=now, score=score_of(spec, cleaned)):
+    score = None if spec["type"] in GRADED_AT_SUBMIT else score_of(spec, cleaned)
+    if not store_answer(pk, response=cleaned, saved_at=now, score=score):
         # submitted between our read and this write
         raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
     return now
@@ -296,7 +303,8 @@ def _finish(attempt, now, finished_by):
     """Record the grade of an open attempt from `attempt_for_grading`; False if another writer
     finished it first. Each answer was scored as it was saved (`save_answer`) and unanswered
     questions hold 0, so grading adds up the scores and claims the attempt in one write."""
-    score = Decimal(str(attempt.total or 0)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    total = Decimal(str(attempt.total or 0)) + (_grade_at_submit(attempt) if attempt.ungraded else 0)
+    score = total.quantize(Decimal("0.001"), ROUND_HALF_UP)
     percent = Decimal("0")
     if attempt.max_score:
         percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -313,6 +321,15 @@ def _finish(attempt, now, finished_by):
         courses_api.complete_module(attempt.user, ModulePage.objects.get(path=attempt.quiz_path[: -ModulePage.steplen]))
     attempt_graded.send(sender=Attempt, attempt=attempt)
     return True
+
+
+def _grade_at_submit(attempt):
+    """Score the questions graded only at submit (SQL labs: their queries run here, once); the sum."""
+    questions = list(AttemptQuestion.objects.filter(attempt_id=attempt.pk, score__isnull=True).only("spec", "response"))
+    for question in questions:
+        question.score = score_of(question.spec, question.response)
+    AttemptQuestion.objects.bulk_update(questions, ["score"])
+    return sum((q.score for q in questions), Decimal("0"))
 
 
 def finalise_overdue_attempts(*, now=None):

@@ -117,7 +117,8 @@ def quiz_grade(attempts, method):
 def attempt_for_grading(attempt_id, *, user=None):
     """The attempt (`user`'s, if given), locked until the transaction ends, or None. Besides its
     fields it carries `pass_mark` and `quiz_path` (its quiz's), `total` (the sum of its
-    question scores) and `completes_module` (whether passing its quiz completes a module)."""
+    question scores), `ungraded` (questions scored only at submit) and `completes_module`
+    (whether passing its quiz completes a module)."""
     sql = _sql(owned=user is not None, lock=connection.features.has_select_for_update_of)
     params = [CompletionRule.ASSESSMENT.value, attempt_id] + ([user.pk] if user is not None else [])
     return next(iter(models.Attempt.objects.raw(sql, params)), None)
@@ -134,6 +135,7 @@ def _sql(*, owned, lock):
     return (
         f"SELECT {fields}, q.pass_mark, p.path AS quiz_path,"
         f" (SELECT COALESCE(SUM(x.score), 0) FROM {questions} x WHERE x.attempt_id = a.id) AS total,"
+        f" (SELECT COUNT(*) FROM {questions} y WHERE y.attempt_id = a.id AND y.score IS NULL) AS ungraded,"
         f" EXISTS (SELECT 1 FROM {modules} m JOIN {pages} mp ON mp.id = m.page_ptr_id"
         f"  WHERE mp.path = SUBSTR(p.path, 1, LENGTH(p.path) - {ModulePage.steplen})"
         f"  AND m.completion_rule = %s) AS completes_module"

@@ -93,7 +93,10 @@ def test_grading_compares_result_sets_and_the_reference_stays_private(client, la
     assert "GROUP BY channel" not in page and "users" in page  # the data dictionary is there, not the answer
     # Row order and column aliases do not matter without ORDER BY in the reference.
     api.save_answer(person, attempt.pk, 1, "SELECT channel, count(id) AS n FROM users GROUP BY 1 ORDER BY 2 DESC")
+    # Saving stores the query only: its grading runs once, at submit, so saves stay cheap.
+    assert AttemptQuestion.objects.get(attempt=attempt).score is None
     assert api.submit_attempt(person, attempt.pk).percent == 100
+    assert AttemptQuestion.objects.get(attempt=attempt).score == 1
     second = api.start_attempt(person, attempt.quiz)
     api.save_answer(person, second.pk, 1, "SELECT channel, COUNT(*) FROM users WHERE city <> '' GROUP BY channel "
                                           "HAVING COUNT(*) > 1000")
