@@ -153,6 +153,7 @@ def start_attempt(page, live_server, quiz, button):
     page.goto(f"{live_server.url}{quiz.url}")
     page.get_by_role("button", name=button).click()
     expect(page).to_have_url(re.compile(rf"^{live_server.url}/en/quizzes/attempts/\d+/$"))
+    page.wait_for_load_state()  # the URL changes before attempt.js runs; an answer given earlier is not saved
     return Attempt.objects.get(pk=int(page.url.rstrip("/").rsplit("/", 1)[1]))
 
 
