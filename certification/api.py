@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import Page
@@ -69,17 +70,21 @@ def issue_for_attempt(attempt: Attempt):
     return issued
 
 
-def _requirement_keys(rule):
-    return {rule.exam.translation_key} | {r.quiz.translation_key for r in rule.requirements.all()}
+def _requirements(rule):
+    """{quiz translation key: the least percent that counts (None: a pass)} of a rule."""
+    required = {r.quiz.translation_key: r.min_percent for r in rule.requirements.all()}
+    required.setdefault(rule.exam.translation_key, None)
+    return required
 
 
 def _issue_if_met(rule, attempt):
     user = attempt.user
-    required = _requirement_keys(rule)
-    passed = set(
-        Attempt.objects.filter(user=user, passed=True, quiz_key__in=required).values_list("quiz_key", flat=True)
+    required = _requirements(rule)
+    best = dict(
+        Attempt.objects.filter(user=user, passed=True, quiz_key__in=required)
+        .values("quiz_key").annotate(best=Max("percent")).values_list("quiz_key", "best")
     )
-    if passed != required:
+    if any(key not in best or (least is not None and best[key] < least) for key, least in required.items()):
         return None
     current = Certificate.objects.filter(user=user, rule=rule, is_current=True).first()
     if current is not None:

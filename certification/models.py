@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,8 +72,11 @@ class CertificateRule(ClusterableModel):
 class RuleRequirement(Orderable):
     rule = ParentalKey(CertificateRule, on_delete=models.CASCADE, related_name="requirements")
     quiz = models.ForeignKey("quizzes.QuizPage", on_delete=models.PROTECT, related_name="+", verbose_name=_("quiz"))
+    min_percent = models.PositiveSmallIntegerField(
+        _("graded at least (%)"), null=True, blank=True, validators=[MaxValueValidator(100)],
+        help_text=_("Empty: passing the quiz is enough. A capstone can ask more, e.g. 75 for a merit."))
 
-    panels = [PageChooserPanel("quiz", "quizzes.QuizPage")]
+    panels = [FieldRowPanel([PageChooserPanel("quiz", "quizzes.QuizPage"), FieldPanel("min_percent")])]
 
 
 class CertificateStatus(models.TextChoices):

@@ -20,7 +20,7 @@ from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
 
-from . import labs
+from . import labs, rubrics
 from .calculation import frozen_variant
 from .grading import clean_response, grade
 from .models import (
@@ -65,6 +65,8 @@ class BadResponse(QuizError):
 
 # Question types whose answers are scored when the attempt is graded, not as they are saved.
 GRADED_AT_SUBMIT = {"sql"}
+# Question types a person grades (rubrics.py): the attempt waits for them after it is submitted.
+GRADED_BY_PERSON = {"essay"}
 
 
 def grace():
@@ -114,8 +116,10 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
                 revision_id=question.latest_revision_id,
                 spec=freeze(question, shuffle=quiz.shuffle_choices),
                 # unanswered; save_answer scores each answer, except an SQL lab's (None): its
-                # queries run once, at submit, so saving stays cheap whoever hammers it
-                score=None if question.question_type in GRADED_AT_SUBMIT else Decimal("0"),
+                # queries run once, at submit, so saving stays cheap whoever hammers it; and an
+                # essay's, which a grader scores
+                score=None if question.question_type in GRADED_AT_SUBMIT | GRADED_BY_PERSON else Decimal("0"),
+                manual=question.question_type in GRADED_BY_PERSON,
             )
             for position, question in enumerate(questions, start=1)
         )
@@ -163,7 +167,7 @@ def freeze(question, *, shuffle=True):
         answer["token"] = secrets.token_urlsafe(6)
         if question.question_type == "matching":
             answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
-    order = [] if question.question_type in ("calculated", "sql") else [a["token"] for a in answers]
+    order = [] if question.question_type in ("calculated", "sql", "essay") else [a["token"] for a in answers]
     shuffled = shuffle and question.question_type in ("single_choice", "multiple_response")
     if question.question_type == "ordering" or shuffled:
         while True:
@@ -179,6 +183,7 @@ def freeze(question, *, shuffle=True):
         "stem_html": render_markdown(stem),
         "values": values,
         "lab": question.lab if question.question_type == "sql" else None,
+        "essay": rubrics.frozen(question.essay) if question.question_type == "essay" else None,
         "explanation_html": render_markdown(question.explanation),
         "units": [u.strip() for u in question.units.split(",") if u.strip()],
         "answers": answers,
@@ -240,7 +245,7 @@ def save_answer(user, attempt_id, position, response, *, now=None):
         cleaned = clean_response(spec, response)
     except ValueError as error:
         raise BadResponse(str(error)) from None
-    score = None if spec["type"] in GRADED_AT_SUBMIT else score_of(spec, cleaned)
+    score = None if spec["type"] in GRADED_AT_SUBMIT | GRADED_BY_PERSON else score_of(spec, cleaned)
     if not store_answer(pk, response=cleaned, saved_at=now, score=score):
         # submitted between our read and this write
         raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
@@ -302,21 +307,37 @@ def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attem
 def _finish(attempt, now, finished_by):
     """Record the grade of an open attempt from `attempt_for_grading`; False if another writer
     finished it first. Each answer was scored as it was saved (`save_answer`) and unanswered
-    questions hold 0, so grading adds up the scores and claims the attempt in one write."""
-    total = Decimal(str(attempt.total or 0)) + (_grade_at_submit(attempt) if attempt.ungraded else 0)
+    questions hold 0, so grading adds up the scores and claims the attempt in one write. An
+    attempt with essays is claimed as awaiting grading instead; `record_grade` ends it once a
+    grader has scored them."""
+    total = Decimal(str(attempt.total or 0))
+    if attempt.ungraded > attempt.manual:
+        total += _grade_at_submit(attempt)
+    if attempt.manual:
+        claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+            status=AttemptStatus.AWAITING, finished_at=now, finished_by=finished_by)
+        attempt.status, attempt.finished_at, attempt.finished_by = AttemptStatus.AWAITING, now, finished_by
+        return bool(claimed)
+    attempt.finished_at, attempt.finished_by = now, finished_by
+    return record_grade(attempt, total, was=AttemptStatus.IN_PROGRESS)
+
+
+def record_grade(attempt, total, *, was):
+    """Write an attempt's final score (from `attempt_for_grading`, in its transaction) if its
+    status is still `was`; then complete its module if it passed and tell listeners
+    (certificates). False if another writer changed the attempt first."""
     score = total.quantize(Decimal("0.001"), ROUND_HALF_UP)
     percent = Decimal("0")
     if attempt.max_score:
         percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP)
     passed = percent >= attempt.pass_mark
-    claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
-        status=AttemptStatus.FINISHED, finished_at=now, finished_by=finished_by,
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=was).update(
+        status=AttemptStatus.FINISHED, finished_at=attempt.finished_at, finished_by=attempt.finished_by,
         score=score, percent=percent, passed=passed,
     )
     if not claimed:
         return False
-    attempt.status, attempt.finished_at, attempt.finished_by = AttemptStatus.FINISHED, now, finished_by
-    attempt.score, attempt.percent, attempt.passed = score, percent, passed
+    attempt.status, attempt.score, attempt.percent, attempt.passed = AttemptStatus.FINISHED, score, percent, passed
     if passed and attempt.completes_module:
         courses_api.complete_module(attempt.user, ModulePage.objects.get(path=attempt.quiz_path[: -ModulePage.steplen]))
     attempt_graded.send(sender=Attempt, attempt=attempt)
@@ -325,7 +346,8 @@ def _finish(attempt, now, finished_by):
 
 def _grade_at_submit(attempt):
     """Score the questions graded only at submit (SQL labs: their queries run here, once); the sum."""
-    questions = list(AttemptQuestion.objects.filter(attempt_id=attempt.pk, score__isnull=True).only("spec", "response"))
+    questions = list(AttemptQuestion.objects.filter(attempt_id=attempt.pk, score__isnull=True, manual=False)
+                     .only("spec", "response"))
     for question in questions:
         question.score = score_of(question.spec, question.response)
     AttemptQuestion.objects.bulk_update(questions, ["score"])

@@ -3,7 +3,8 @@
 A spec holds `type`, `points`, `answers` (each with a random `token`, `text`, `fraction`,
 `match`, `tolerance`) and `units`. Responses name answers only by token, per type:
 single_choice/true_false → token · multiple_response → [tokens] · numeric/short_text/calculated → text ·
-ordering → [tokens, in order] · matching → {item token: target token}.
+ordering → [tokens, in order] · matching → {item token: target token} · essay → Markdown text
+(a person grades it: rubrics.py).
 """
 
 import re
@@ -14,6 +15,7 @@ from .formulas import within_tolerance
 
 MAX_TEXT = 200
 MAX_SQL = 10_000
+MAX_ESSAY = 20_000
 
 
 class ResponseError(ValueError):
@@ -61,6 +63,12 @@ def clean_response(spec, response):
             raise ResponseError(f"a query must be text of at most {MAX_SQL} characters")
         if not _storable(response):
             raise ResponseError("a query must not contain NUL characters or lone surrogates")
+        return response
+    if kind == "essay":
+        if not isinstance(response, str) or len(response) > MAX_ESSAY:
+            raise ResponseError(f"an essay must be text of at most {MAX_ESSAY} characters")
+        if not _storable(response):
+            raise ResponseError("an essay must not contain NUL characters or lone surrogates")
         return response
     if kind == "ordering":
         if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,7 @@ class QuestionType(models.TextChoices):
     MATCHING = "matching", _("Matching")
     CALCULATED = "calculated", _("Calculated")
     SQL = "sql", _("SQL lab")
+    ESSAY = "essay", _("Essay (graded by a person)")
 
 
 class Difficulty(models.TextChoices):
@@ -88,6 +90,12 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         help_text=_('SQL labs: the dataset and how results are compared, e.g. {"dataset": "shop", '
                     '"check_column_names": false, "check_column_order": true, "tolerance": 0.000001}. The one '
                     'answer holds the reference query.'))
+    essay = models.JSONField(
+        _("essay"), default=dict, blank=True,
+        help_text=_('Essays: attachments allowed and required, the answer template, notes for graders and the '
+                    'rubric, e.g. {"attachments": 2, "rubric": [{"key": "goal", "title": "Clear goal", '
+                    '"levels": [{"points": 0, "title": "Missing"}, {"points": 2, "title": "Measurable"}]}]}. '
+                    'Without a rubric the grader gives points directly. Essays have no answers.'))
     tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
     live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,6 +116,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         FieldPanel("units"),
         FieldPanel("calculation"),
         FieldPanel("lab"),
+        FieldPanel("essay"),
         FieldPanel("explanation"),
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
     ]
@@ -128,7 +137,8 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         from .validation import question_errors
 
         answers = [a for a in self.answers.all() if not getattr(a, "DELETE", False)]
-        errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation, self.lab)
+        errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation, self.lab,
+                                 self.essay)
         if errors:
             raise ValidationError({"question_type": errors})
 
@@ -214,6 +224,9 @@ class QuizPage(Page):
         _("only after every module is done"), default=True,
         help_text=_("Final exam (a quiz under the course): locked until the trainee has completed every "
                     "module. Enrolment in the course is always required."))
+    blind_grading = models.BooleanField(
+        _("blind grading"), default=False,
+        help_text=_("Graders see essays without the trainee's name, as a submission number."))
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -223,7 +236,7 @@ class QuizPage(Page):
             FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("grading_method")]),
             FieldRowPanel([FieldPanel("review_policy"), FieldPanel("answers_shown"), FieldPanel("closes_at")]),
             FieldRowPanel([FieldPanel("shuffle_choices"), FieldPanel("requires_lessons_complete"),
-                           FieldPanel("requires_modules_complete")]),
+                           FieldPanel("requires_modules_complete"), FieldPanel("blind_grading")]),
         ], heading=_("Settings")),
     ]
     parent_page_types = ["courses.ModulePage", "courses.CoursePage"]
@@ -252,6 +265,7 @@ class QuizDraw(Orderable):
 class AttemptStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     FINISHED = "finished", _("Finished")
+    AWAITING = "awaiting", _("Awaiting grading")
 
 
 class Attempt(models.Model):
@@ -283,6 +297,7 @@ class Attempt(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "deadline"], name="quizzes_attempt_open_deadline")]
+        permissions = [("grade_attempt", _("Can grade essays"))]
 
     def __str__(self):
         return f"{self.user} · {self.quiz_key} #{self.number}"
@@ -290,6 +305,14 @@ class Attempt(models.Model):
     @property
     def is_open(self):
         return self.status == AttemptStatus.IN_PROGRESS
+
+    @property
+    def is_graded(self):
+        return self.status == AttemptStatus.FINISHED
+
+    @property
+    def awaits_grading(self):
+        return self.status == AttemptStatus.AWAITING
 
 
 class AttemptQuestion(models.Model):
@@ -302,13 +325,68 @@ class AttemptQuestion(models.Model):
     response = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+    # Essays, graded by a person: `manual` marks them (the grading queue's index), `marking`
+    # holds the grader's rubric levels, comments and feedback (rubrics.clean_marking).
+    manual = models.BooleanField(default=False)
+    marking = models.JSONField(null=True, blank=True)
+    marked_at = models.DateTimeField(null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="quizzes_attemptquestion_unique_position"),
         ]
+        indexes = [models.Index(fields=["manual", "marked_at"], name="quizzes_aq_grading_queue")]
 
     @property
     def points(self):
         return Decimal(str(self.spec["points"]))
+
+
+def private_storage():
+    """Where trainees' attachments live: never served by the media URL, only by a view that
+    checks who asks (settings.STORAGES["private"])."""
+    return storages["private"]
+
+
+def attachment_path(instance, filename):
+    return f"attempts/{instance.attempt_question.attempt_id}/{instance.attempt_question_id}/{filename}"
+
+
+class AttemptFile(models.Model):
+    """A file a trainee attached to an essay: stored privately under a random name, downloaded
+    (never shown inline) by its owner and graders."""
+
+    attempt_question = models.ForeignKey(AttemptQuestion, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class GradeChange(models.Model):
+    """Every grade a person gives an essay, first grades and regrades alike: who, when, the
+    score before and after, and why. A grade never changes silently."""
+
+    attempt_question = models.ForeignKey(AttemptQuestion, on_delete=models.CASCADE, related_name="grade_changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("grader"))
+    changed_at = models.DateTimeField(_("when"))
+    score_before = models.DecimalField(_("before"), max_digits=8, decimal_places=3, null=True, blank=True)
+    score_after = models.DecimalField(_("after"), max_digits=8, decimal_places=3)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    marking = models.JSONField()
+
+    class Meta:
+        verbose_name = _("grade change")
+        ordering = ["changed_at", "pk"]

@@ -102,7 +102,7 @@ def _enrol_first(course):
 
 def quiz_grade(attempts, method):
     """The attempt that counts for the quiz's grade, by highest or latest."""
-    finished = [a for a in attempts if not a.is_open]
+    finished = [a for a in attempts if a.is_graded]
     if not finished:
         return None
     if method == models.GradingMethod.LATEST:
@@ -117,10 +117,11 @@ def quiz_grade(attempts, method):
 def attempt_for_grading(attempt_id, *, user=None):
     """The attempt (`user`'s, if given), locked until the transaction ends, or None. Besides its
     fields it carries `pass_mark` and `quiz_path` (its quiz's), `total` (the sum of its
-    question scores), `ungraded` (questions scored only at submit) and `completes_module`
+    question scores), `ungraded` (questions not scored yet: SQL labs until submit, essays until a grader
+    scores them), `manual` (essays not scored yet) and `completes_module`
     (whether passing its quiz completes a module)."""
     sql = _sql(owned=user is not None, lock=connection.features.has_select_for_update_of)
-    params = [CompletionRule.ASSESSMENT.value, attempt_id] + ([user.pk] if user is not None else [])
+    params = [True, CompletionRule.ASSESSMENT.value, attempt_id] + ([user.pk] if user is not None else [])
     return next(iter(models.Attempt.objects.raw(sql, params)), None)
 
 
@@ -136,6 +137,8 @@ def _sql(*, owned, lock):
         f"SELECT {fields}, q.pass_mark, p.path AS quiz_path,"
         f" (SELECT COALESCE(SUM(x.score), 0) FROM {questions} x WHERE x.attempt_id = a.id) AS total,"
         f" (SELECT COUNT(*) FROM {questions} y WHERE y.attempt_id = a.id AND y.score IS NULL) AS ungraded,"
+        f" (SELECT COUNT(*) FROM {questions} z WHERE z.attempt_id = a.id AND z.manual = %s AND z.score IS NULL)"
+        f" AS manual,"
         f" EXISTS (SELECT 1 FROM {modules} m JOIN {pages} mp ON mp.id = m.page_ptr_id"
         f"  WHERE mp.path = SUBSTR(p.path, 1, LENGTH(p.path) - {ModulePage.steplen})"
         f"  AND m.completion_rule = %s) AS completes_module"

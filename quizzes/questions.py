@@ -37,8 +37,8 @@ def normalise(data):
                 answer["tolerance"] = float(answer["tolerance"])
         except (TypeError, ValueError):
             raise QuestionDataError("a fraction or tolerance is not a number") from None
-    calculation, lab = data.get("calculation") or {}, data.get("lab") or {}
-    errors = question_errors(data["type"], answers, calculation, lab)
+    calculation, lab, essay = data.get("calculation") or {}, data.get("lab") or {}, data.get("essay") or {}
+    errors = question_errors(data["type"], answers, calculation, lab, essay)
     if errors:
         raise QuestionDataError(" ".join(str(e) for e in errors))
     difficulty = data.get("difficulty") or Difficulty.MEDIUM
@@ -61,6 +61,7 @@ def normalise(data):
         "units": data.get("units") or "",
         "calculation": calculation if data["type"] == "calculated" else {},
         "lab": lab if data["type"] == "sql" else {},
+        "essay": essay if data["type"] == "essay" else {},
         "answers": answers,
     }
 
@@ -84,6 +85,7 @@ def write_question(bank, locale, data, *, question=None, translation_key=None):
     question.units = data["units"]
     question.calculation = data.get("calculation") or {}
     question.lab = data.get("lab") or {}
+    question.essay = data.get("essay") or {}
     question.bank = bank
     question.answers = [
         QuestionAnswer(

@@ -3,6 +3,7 @@ and the importers, so every way in applies the same rules."""
 
 from django.utils.translation import gettext as _
 
+from . import rubrics
 from .calculation import calculation_errors
 from .grading import parse_number
 from .labs import lab_errors
@@ -10,9 +11,14 @@ from .labs import lab_errors
 CHOICE_TYPES = {"single_choice", "multiple_response", "true_false"}
 
 
-def question_errors(question_type, answers, calculation=None, lab=None):
+def question_errors(question_type, answers, calculation=None, lab=None, essay=None):
     """Return a list of messages; empty when `answers` (dicts) suit `question_type` (and, for a
-    calculated question, its `calculation`; for an SQL lab, its `lab`)."""
+    calculated question, its `calculation`; for an SQL lab, its `lab`; for an essay, its `essay`
+    settings and rubric)."""
+    if question_type == "essay":  # graded by a person: no answers, a rubric (or points) instead
+        if answers:
+            return [_("An essay has no answers: graders use its rubric.")]
+        return rubrics.settings_errors(essay or {})
     if not answers:
         return [_("Add at least one answer.")]
     fractions = [a["fraction"] for a in answers]

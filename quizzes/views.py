@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 
-from . import api, labs
+from content.markdown import render_markdown
+
+from . import api, labs, rubrics
 from .grading import grade, right_answer
 from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
-MAX_BODY = 16 * 1024  # one answer is small; anything bigger is refused unread
+MAX_BODY = 128 * 1024  # one answer (an essay: 20,000 characters, JSON-escaped); bigger is refused unread
 
 
 def _error(request, error, *, as_json=False):
@@ -62,8 +64,23 @@ def public_question(question):
         "options": options,
         "targets": spec.get("targets", []),
         "dictionary_html": labs.dictionary_html(spec["lab"]["dataset"]) if spec["type"] == "sql" else "",
+        "essay": _public_essay(spec) if spec["type"] == "essay" else None,
         "response": response if response is not None else ([] if spec["type"] == "multiple_response" else None),
         "saved_at": question.saved_at,
+    }
+
+
+def _public_essay(spec):
+    """What a trainee sees of an essay's settings: the template, the attachments allowed, and
+    the rubric's criteria and levels (what they will be graded on), never the grader's notes."""
+    essay = spec["essay"]
+    return {
+        "template": essay["template"],
+        "attachments": essay["attachments"],
+        "attachments_required": essay["attachments_required"],
+        "rubric": [{"title": c["title"], "description": c.get("description", ""),
+                    "levels": [{"title": lv["title"], "points": lv["points"]} for lv in c["levels"]]}
+                   for c in essay["rubric"]],
     }
 
 
@@ -209,9 +226,16 @@ def reviewed_question(question, level):
     spec = question.spec
     item = public_question(question)
     item["score"] = question.score
-    # An SQL lab's stored score, rather than running its queries again on every view.
-    item["fraction"] = (float(question.score / question.points) if spec["type"] == "sql" and question.score is not None
-                        else grade(spec, question.response))
+    # An SQL lab's or essay's stored score, rather than running its queries again on every view.
+    stored = spec["type"] in ("sql", "essay")
+    item["fraction"] = (float(question.score / question.points) if stored and question.score is not None
+                        else 0.0 if stored else grade(spec, question.response))
+    if spec["type"] == "essay":  # the grader's rubric and words are the trainee's to read, whatever the level
+        marking = question.marking or {}
+        item["essay_html"] = render_markdown(question.response or "")
+        item["rubric"] = rubrics.described(spec, marking)
+        item["grader_feedback"] = marking.get("feedback", "")
+        return item
     if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
         right = right_answer(spec)
         by_token = {a["token"]: a for a in spec["answers"]}
@@ -253,10 +277,12 @@ def result(request, attempt_id):
         return _error(request, error)
     if attempt.is_open:
         return redirect("quizzes:attempt", attempt.pk)
-    level = api.review_level(attempt)
+    level = api.review_level(attempt) if attempt.is_graded else None
     questions = []
     if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
         questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+    elif level is not None:  # score only: still the trainee's own essays with their graders' feedback
+        questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt, manual=True)]
     withheld = level == ReviewPolicy.SCORE and attempt.quiz.review_policy != ReviewPolicy.SCORE
     return render(request, "quizzes/result.html", {
         "attempt": attempt,

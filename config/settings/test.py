@@ -1,6 +1,7 @@
 """The test suite: fast hashing, in-memory cache and mail, plain static storage."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 
@@ -24,3 +25,6 @@ elif DATABASES["default"]["ENGINE"] == "config.sqlite3":  # noqa: F405
     # the backend on a file); pytest-django names in-memory test databases per xdist worker
     # only for the stock engine.
     DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"  # noqa: F405
+# Attachments written by tests go to a throw-away folder, never beside the code.
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="opsacademy-private-"))  # noqa: F405
+STORAGES["private"] = {**STORAGES["private"], "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None}}  # noqa: F405

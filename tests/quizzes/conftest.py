@@ -73,3 +73,23 @@ def make_quiz(make_tree, snapshots):
 @pytest.fixture
 def quiz_setup(make_quiz):
     return make_quiz()
+
+
+@pytest.fixture
+def practice_quiz(make_tree):
+    """A module-1 quiz drawing the given questions (question dicts, as `normalise` reads them),
+    answers always shown: (tree, quiz). Options are QuizPage fields."""
+
+    def make(*questions, **options):
+        tree = make_tree()
+        bank = QuestionBank.objects.create(slug="practice", title="Practice")
+        locale = Locale.objects.get(language_code="zh-hans")
+        for data in questions:
+            write_question(bank, locale, normalise(data))
+        options = {"requires_lessons_complete": False, "answers_shown": "always", **options}
+        quiz = QuizPage(title="Practice", slug="practice", draws=[QuizDraw(bank=bank, count=len(questions))], **options)
+        tree.modules[0].add_child(instance=quiz)
+        quiz.save_revision().publish()
+        return tree, QuizPage.objects.get(pk=quiz.pk)
+
+    return make
