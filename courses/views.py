@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import api
+from . import api, notices
 from .models import CoursePage, LessonPage
 from .queries import dashboard as dashboard_cards
 
@@ -18,7 +18,8 @@ def _live_page_or_404(model, pk):
 
 @login_required
 def dashboard(request):
-    return render(request, "courses/dashboard.html", {"courses": dashboard_cards(request.user)})
+    return render(request, "courses/dashboard.html", {
+        "courses": dashboard_cards(request.user), "notices": notices.for_user(request.user)})
 
 
 @require_POST

@@ -7,4 +7,8 @@ class QuizzesConfig(AppConfig):
     verbose_name = _("Quizzes")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from courses import notices as dashboard_notices
+
+        from . import notices, signals  # noqa: F401
+
+        dashboard_notices.register(notices.awaiting_grading)

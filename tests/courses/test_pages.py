@@ -124,7 +124,7 @@ QUERY_BUDGET = {
     "course": 11,  # … and the course's assessments
     "module": 12,  # … its assessments, and the catalog for the breadcrumb
     "lesson": 10,
-    "dashboard": 6,  # session, user, privacy, locale, enrolled courses, completed lessons
+    "dashboard": 7,  # session, user, privacy, locale, enrolled courses, completed lessons, notices
 }
 
 

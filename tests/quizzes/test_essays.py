@@ -218,3 +218,14 @@ def test_an_essay_without_a_rubric_is_scored_in_points_within_its_maximum(practi
     marking.grade_essay(grader, essay.pk, {"points": "7.5"})
     attempt.refresh_from_db()
     assert attempt.score == Decimal("7.500") and attempt.percent == Decimal("75.00") and attempt.passed
+
+
+def test_the_dashboard_says_an_attempt_awaits_grading_until_it_is_graded(client, capstone):
+    _tree, quiz, trainee = capstone
+    _attempt, essay = submitted(quiz, trainee)
+    client.force_login(trainee)
+    with translation.override("en"):
+        url = reverse("courses:dashboard")
+    assert "awaiting grading" in client.get(url).content.decode()
+    marking.grade_essay(make_user("teacher@example.com", INSTRUCTORS), essay.pk, {"levels": {"goal": 2, "budget": 1}})
+    assert "awaiting grading" not in client.get(url).content.decode()
