@@ -6,12 +6,15 @@ gunicorn on loopback, beside a bare one-row-insert POST view measured in the sam
 
 A fresh database (bench/run.py's helpers) gets the curriculum, the seeded trainees (enrolled in
 the zh-hans course; bench/seed.py), sessions created directly, and a bench quiz under the course
-(no module lock) whose draws take 20 questions from the final exam's banks. `--concurrency`
-clients (one trainee at a time each) then run the phases one after another, so that each has its
-own rate and latencies: the bare insert view (`/_bench/insert/`, bench/minimal), every trainee's
-start, every trainee's 20 saves (JSON, a right answer from `quizzes.grading.right_answer`), every
-trainee's submit, the bare insert view again. Finally the database is checked: answers stored
-equal the 2xx save acknowledgements, and every attempt is finished exactly once.
+(no module lock) whose draws take 20 questions: `--calculated` (5) from a bench bank of calculated
+questions (CALCULATED: each attempt draws its own numbers at start) and the rest from the final
+exam's banks. `--concurrency` clients (one trainee at a time each) then run the phases one after
+another, so that each has its own rate and latencies: the bare insert view (`/_bench/insert/`,
+bench/minimal), every trainee's start, every trainee's 20 saves (JSON, a right answer from
+`quizzes.grading.right_answer`: for a calculated question the attempt's own answer as the
+question displays it, e.g. "3.142"), every trainee's submit, the bare insert view again. Finally
+the database is checked: answers stored equal the 2xx save acknowledgements, every attempt is
+finished exactly once, and every calculated answer sent was graded right.
 
 Targets (docs/performance.md, "Quiz load"): save and submit reach ≥ 0.5 × the bare view's
 requests/s with p99 < 150 ms; no lost answers. Exit status 1 on a missed target.
@@ -50,12 +53,39 @@ BARE, START, SAVE, SUBMIT = "bare insert view", "start", "save answer", "submit"
 TARGETS = {SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's requests/s, p99 ms
 
 
+def _calculated(key, stem, formula, datasets, units=""):
+    """A calculated question shown to 4 significant figures, right within 1 % (relative)."""
+    return {"key": key, "type": "calculated", "stem": stem, "units": units,
+            "calculation": {"datasets": datasets, "display": {"format": "sigfigs", "length": 4}},
+            "answers": [{"text": formula, "fraction": 1, "tolerance": 0.01}]}
+
+
+CALCULATED = [
+    _calculated("bench-conversion", "落地页有 {visitors} 位访客、{orders} 笔订单，转化率（%）是多少？",
+                "{orders} / {visitors} * 100", [{"name": "visitors", "min": 20000, "max": 90000},
+                                                {"name": "orders", "min": 300, "max": 1900}], "%"),
+    _calculated("bench-roi", "活动花费 {cost} 元，带来收入 {revenue} 元，投资回报率（%）是多少？",
+                "({revenue} - {cost}) / {cost} * 100", [{"name": "cost", "min": 10000, "max": 50000},
+                                                         {"name": "revenue", "min": 20000, "max": 150000}], "%"),
+    _calculated("bench-retention", "第一天新增 {new} 位用户，次日仍有 {kept} 位回访，次日留存率（%）是多少？",
+                "{kept} / {new} * 100", [{"name": "new", "min": 1000, "max": 5000},
+                                         {"name": "kept", "min": 200, "max": 900}], "%"),
+    _calculated("bench-aov", "本月收入 {revenue} 元，共 {orders} 笔订单，客单价（元）是多少？",
+                "{revenue} / {orders}", [{"name": "revenue", "min": 50000, "max": 300000, "decimals": 2},
+                                         {"name": "orders", "min": 500, "max": 3000}]),
+    _calculated("bench-cac", "投放花费 {cost} 元，新增 {users} 位注册用户，获客成本（元）是多少？",
+                "{cost} / {users}", [{"name": "cost", "min": 5000, "max": 80000, "distribution": "loguniform"},
+                                     {"name": "users", "min": 100, "max": 4000}]),
+]
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--trainees", type=int, default=320, help="each starts, saves and submits once")
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--calculated", type=int, default=5, help=f"of the questions (at most {len(CALCULATED)})")
     parser.add_argument("--bare-seconds", type=float, default=4.0, help="per bare-view slice (two slices)")
     parser.add_argument("--bare-max", type=int, default=20_000, help="request cap per bare-view slice")
     return parser.parse_args(argv)
@@ -71,34 +101,44 @@ def prepare(database_url, args):
         from bench.seed import log_in, seed_trainees
 
         trainees, _rows = seed_trainees(args.trainees)
-        return log_in(trainees), create_quiz(args.questions)
+        return log_in(trainees), create_quiz(args.questions, args.calculated)
 
     (trainees, (quiz_id, banks)), facts = prepare_database(database_url, seed_and_log_in)
     facts["banks"] = banks
     return quiz_id, trainees, facts
 
 
-def create_quiz(questions):
-    """A quiz under the zh-hans course (so no module lock) drawing `questions` questions from the
-    final exam's banks, spread as evenly as they allow."""
+def create_quiz(questions, calculated):
+    """A quiz under the zh-hans course (so no module lock) drawing `calculated` questions from a
+    bench bank of calculated questions and the rest from the final exam's banks, spread as evenly
+    as they allow."""
     from django.conf import settings
 
     from courses.models import CoursePage
-    from quizzes.models import Question, QuizDraw, QuizPage
+    from quizzes.models import Question, QuestionBank, QuizDraw, QuizPage
+    from quizzes.questions import normalise, write_question
 
+    if not 0 <= calculated <= min(questions, len(CALCULATED)):
+        sys.exit(f"--calculated must be 0…{min(questions, len(CALCULATED))}")
     course = CoursePage.objects.live().get(locale__language_code=settings.LANGUAGE_CODE)
     final = QuizPage.objects.live().child_of(course).first()
     banks = [d.bank for d in final.draws.all().select_related("bank")]
     sizes = {b.pk: Question.objects.filter(bank=b, locale_id=final.locale_id, live=True).count() for b in banks}
     counts = {b.pk: 0 for b in banks}
-    left = questions
+    left = questions - calculated
     while left:
         room = [b for b in banks if counts[b.pk] < sizes[b.pk]]
         if not room:
-            sys.exit(f"the final exam's banks hold fewer than {questions} questions")
+            sys.exit(f"the final exam's banks hold fewer than {questions - calculated} questions")
         for bank in room[:left]:
             counts[bank.pk] += 1
             left -= 1
+    if calculated:
+        bank = QuestionBank.objects.create(slug="bench-calculated", title="Bench calculated")
+        for data in CALCULATED[:calculated]:
+            write_question(bank, final.locale, normalise(data))
+        banks.append(bank)
+        counts[bank.pk] = calculated
     quiz = QuizPage(title="Bench quiz", slug="bench-quiz", pass_mark=60, max_attempts=0,
                     requires_modules_complete=False,  # the seeded trainees are enrolled, mid-course
                     draws=[QuizDraw(bank=b, count=counts[b.pk]) for b in banks if counts[b.pk]])
@@ -119,7 +159,7 @@ def right_answers(attempt_ids):
     return answers
 
 
-def verify(attempt_ids, trainees, acknowledged, questions):
+def verify(attempt_ids, trainees, acknowledged, questions, calculated):
     """What the database holds after the run, against what the clients were told."""
     from django.db.models import Count
 
@@ -138,6 +178,11 @@ def verify(attempt_ids, trainees, acknowledged, questions):
         "attempts_finished_by_submit": finished,
         "trainees_with_more_than_one_attempt": sum(1 for row in per_user if row["n"] != 1),
         "answers_right": AttemptQuestion.objects.filter(attempt_id__in=attempt_ids, score__gt=0).count(),
+        "calculated_expected": len(attempt_ids) * calculated,
+        "calculated_stored": AttemptQuestion.objects.filter(
+            attempt_id__in=attempt_ids, spec__type="calculated", response__isnull=False).count(),
+        "calculated_right": AttemptQuestion.objects.filter(
+            attempt_id__in=attempt_ids, spec__type="calculated", score__gt=0).count(),
     }
 
 
@@ -289,6 +334,7 @@ def report(args, facts, results, checks):
     answers_ok = lost == 0 and checks["answers_stored"] == checks["answers_expected"]
     attempts_ok = (checks["attempts"] == checks["attempts_finished_by_submit"] == args.trainees
                    and checks["trainees_with_more_than_one_attempt"] == 0)
+    calculated_ok = checks["calculated_right"] == checks["calculated_stored"] == checks["calculated_expected"]
     lines += [
         "",
         "| check | value | target |", "|---|---|---|",
@@ -299,6 +345,9 @@ def report(args, facts, results, checks):
         f"{checks['attempts']} / {args.trainees} | {'PASS' if attempts_ok else 'FAIL'} (each exactly once; "
         f"trainees with ≠ 1 attempt: {checks['trainees_with_more_than_one_attempt']}) |",
         f"| answers graded right | {checks['answers_right']} | (all answers sent were right answers) |",
+        f"| calculated answers graded right / stored / expected | {checks['calculated_right']} / "
+        f"{checks['calculated_stored']} / {checks['calculated_expected']} | "
+        f"{'PASS' if calculated_ok else 'FAIL'} (each attempt's own numbers, as `right_answer` shows them) |",
     ]
     for name, r in results.items():
         if r.errors:
@@ -309,7 +358,8 @@ def report(args, facts, results, checks):
     text = "\n".join(lines)
     print(text)
     (args.output / f"quiz-{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
-    failed = any(verdict(n, results).startswith("FAIL") for n in TARGETS) or not (answers_ok and attempts_ok)
+    checked = answers_ok and attempts_ok and calculated_ok
+    failed = any(verdict(n, results).startswith("FAIL") for n in TARGETS) or not checked
     return 1 if failed else 0
 
 
@@ -327,7 +377,7 @@ def main(argv=None):
         with gunicorn(database_url, args.workers, log_path) as (port, group):
             results, attempt_of, acknowledged = asyncio.run(
                 run_load(port, group, facts.get("database_name"), quiz_id, identities, args))
-        checks = verify(list(attempt_of.values()), trainees, acknowledged, args.questions)
+        checks = verify(list(attempt_of.values()), trainees, acknowledged, args.questions, args.calculated)
         from django.db import connections
 
         connections.close_all()  # before the database is dropped
