@@ -286,8 +286,11 @@ def run_lab_query(user, attempt_id, position, sql, *, now=None):
 
 def score_of(spec, response):
     """The points a response earns: the question's points × its graded fraction, to 0.001."""
-    fraction = Decimal(str(grade(spec, response)))
-    return (Decimal(str(spec["points"])) * fraction).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    return _points_for(spec, grade(spec, response))
+
+
+def _points_for(spec, fraction):
+    return (Decimal(str(spec["points"])) * Decimal(str(fraction))).quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
 def submit_attempt(user, attempt_id, *, now=None, finished_by="submit") -> Attempt:
@@ -348,9 +351,10 @@ def _grade_at_submit(attempt):
     """Score the questions graded only at submit (SQL labs: their queries run here, once); the sum."""
     questions = list(AttemptQuestion.objects.filter(attempt_id=attempt.pk, score__isnull=True, manual=False)
                      .only("spec", "response"))
-    for question in questions:
-        question.score = score_of(question.spec, question.response)
-    AttemptQuestion.objects.bulk_update(questions, ["score"])
+    for question in questions:  # an SQL lab keeps its comparison (missing and extra rows) for the review
+        fraction, question.marking = labs.graded(question.spec, question.response or "")
+        question.score = _points_for(question.spec, fraction)
+    AttemptQuestion.objects.bulk_update(questions, ["score", "marking"])
     return sum((q.score for q in questions), Decimal("0"))
 
 

@@ -125,7 +125,7 @@ def grade(spec, response):
             default=0.0,
         ))
     if kind == "sql":  # run on the lab's dataset in the read-only sandbox, compared with the reference
-        return labs.grade(spec, response) if response.strip() else 0.0
+        return labs.grade(spec, response)
     if kind == "short_text":
         folded = fold_text(response)
         return _clamp(max((a["fraction"] for a in answers if fold_text(a["text"]) == folded), default=0.0))

@@ -64,9 +64,30 @@ def run(lab, sql):
 
 def grade(spec, response):
     """1.0 when the response's result set matches the reference's, else 0.0."""
+    return graded(spec, response)[0]
+
+
+def graded(spec, response):
+    """(fraction, feedback): the grade and what the review shows of it after grading — the
+    comparison's message and the first missing and extra rows (they are reference rows, so
+    only a review that shows right answers shows them)."""
+    if not response.strip():
+        return 0.0, {"message": "No query was submitted."}
     try:
         comparison = grade_query(
             dataset_path(spec["lab"]["dataset"]), spec["answers"][0]["text"], response, **_options(spec["lab"]))
-    except (LabError, LabSetupError):
-        return 0.0
-    return 1.0 if comparison.match else 0.0
+    except LabError as error:
+        return 0.0, {"message": str(error)}
+    except LabSetupError:
+        return 0.0, {"message": "The lab's reference query failed; tell your instructor."}
+    if comparison.match:
+        return 1.0, {"message": ""}
+    return 0.0, {
+        "message": comparison.column_message or comparison.row_message,
+        "missing": [[_cell(v) for v in row] for row in comparison.missing], "missing_count": comparison.missing_count,
+        "extra": [[_cell(v) for v in row] for row in comparison.extra], "extra_count": comparison.extra_count,
+    }
+
+
+def _cell(value):
+    return value if value is None or isinstance(value, (int, float, str)) else str(value)

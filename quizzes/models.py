@@ -326,7 +326,8 @@ class AttemptQuestion(models.Model):
     saved_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     # Essays, graded by a person: `manual` marks them (the grading queue's index), `marking`
-    # holds the grader's rubric levels, comments and feedback (rubrics.clean_marking).
+    # holds the grader's rubric levels, comments and feedback (rubrics.clean_marking); for an
+    # SQL lab, the comparison with the reference made when it was graded (labs.graded).
     manual = models.BooleanField(default=False)
     marking = models.JSONField(null=True, blank=True)
     marked_at = models.DateTimeField(null=True, blank=True)

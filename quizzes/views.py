@@ -244,6 +244,8 @@ def reviewed_question(question, level):
         item["given_text"] = _describe(spec, question.response, by_token) if question.response is not None else ""
     if level == ReviewPolicy.FEEDBACK:
         item["explanation_html"] = spec["explanation_html"]
+        if spec["type"] == "sql":  # the comparison made at grading: its message, missing and extra rows
+            item["lab_feedback"] = question.marking or {}
         picked = question.response if isinstance(question.response, list) else [question.response]
         item["feedback"] = [
             by_token[t]["feedback"] for t in picked if isinstance(t, str) and t in by_token and by_token[t]["feedback"]

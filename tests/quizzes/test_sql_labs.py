@@ -104,6 +104,22 @@ def test_grading_compares_result_sets_and_the_reference_stays_private(client, la
     assert AttemptQuestion.objects.get(attempt=second).score == 0
 
 
+def test_the_review_shows_which_rows_were_missing_or_extra_capped(client, lab_attempt):
+    """The comparison made at grading is kept, so the review needs no query run: its message
+    and the first missing and extra rows."""
+    person, attempt = lab_attempt
+    api.save_answer(person, attempt.pk, 1, "SELECT channel, COUNT(*) FROM users WHERE channel <> 'organic' "
+                                           "GROUP BY channel UNION ALL SELECT 'tv', 7")
+    api.submit_attempt(person, attempt.pk)
+    marking = AttemptQuestion.objects.get(attempt=attempt).marking
+    assert marking["missing_count"] == 1 and marking["missing"][0][0] == "organic"
+    assert marking["extra"] == [["tv", 7]] and marking["extra_count"] == 1
+    assert "1 rows missing, 1 rows extra" in marking["message"]
+    with translation.override("en"):
+        page = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert "1 row of the expected result is missing" in page and "<td>tv</td>" in page
+
+
 @pytest.mark.parametrize("lab, reference, message", [
     ({"dataset": "nowhere"}, REFERENCE, "choose a dataset: shop"),
     ({"dataset": "shop"}, "SELECT nothing FROM nowhere", "the reference query"),
