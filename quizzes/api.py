@@ -182,7 +182,7 @@ def freeze(question, *, shuffle=True):
         "points": float(question.points),
         "stem_html": render_markdown(stem),
         "values": values,
-        "lab": question.lab if question.question_type == "sql" else None,
+        "lab": labs.frozen(question.lab, rng) if question.question_type == "sql" else None,
         "essay": rubrics.frozen(question.essay) if question.question_type == "essay" else None,
         "explanation_html": render_markdown(question.explanation),
         "units": [u.strip() for u in question.units.split(",") if u.strip()],

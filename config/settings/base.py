@@ -221,6 +221,8 @@ ANONYMOUS_PAGE_CACHE_SECONDS = int(os.environ.get("ANONYMOUS_PAGE_CACHE_SECONDS"
 COURSE_OUTLINE_CACHE_SECONDS = int(os.environ.get("COURSE_OUTLINE_CACHE_SECONDS", "60"))
 
 CURRICULUM_DIR = BASE_DIR / "content" / "curriculum"
+# SQL labs with per-attempt data: the generated versions of a dataset, made on first use.
+LAB_DATASET_CACHE = Path(os.environ.get("LAB_DATASET_CACHE", BASE_DIR / "var" / "lab-datasets"))
 
 # Paths served outside the /zh-hans/ or /en/ prefix whose 404s must not redirect into one.
 UNPREFIXED_PATHS = ["/verify/", "/credentials/", "/admin/"]
@@ -240,6 +242,8 @@ CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 CREDENTIAL_VERIFY_RATE_LIMIT = os.environ.get("CREDENTIAL_VERIFY_RATE_LIMIT", "30/m")
 # SQL lab runs per trainee (each runs up to 250 ms in the sandbox).
 SQL_LAB_RATE_LIMIT = os.environ.get("SQL_LAB_RATE_LIMIT", "20/m")
+# The largest file a trainee may attach to an essay (bytes); a bigger upload is refused unread.
+ESSAY_ATTACHMENT_MAX_BYTES = int(os.environ.get("ESSAY_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Proxies in front of the app servers that append to X-Forwarded-For: the client address of the
 # login and verifier rate limits is read that many hops from the end (0: the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -28,3 +28,4 @@ elif DATABASES["default"]["ENGINE"] == "config.sqlite3":  # noqa: F405
 # Attachments written by tests go to a throw-away folder, never beside the code.
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="opsacademy-private-"))  # noqa: F405
 STORAGES["private"] = {**STORAGES["private"], "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None}}  # noqa: F405
+LAB_DATASET_CACHE = Path(tempfile.mkdtemp(prefix="opsacademy-labs-"))  # noqa: F405

@@ -127,3 +127,38 @@ def test_the_review_shows_which_rows_were_missing_or_extra_capped(client, lab_at
 def test_authoring_refuses_an_unknown_dataset_or_a_failing_reference(lab, reference, message):
     with pytest.raises(QuestionDataError, match=message):
         normalise({**LAB, "lab": lab, "answers": [{"text": reference, "fraction": 1}]})
+
+
+def test_with_variants_each_attempt_queries_its_own_generated_data_and_is_graded_on_it(client, practice_quiz):
+    """Two attempts on different versions of the dataset: the same count differs, and a query
+    right on one's data is graded right for it and wrong for the other."""
+    count = "SELECT COUNT(*) AS n FROM orders"
+    _tree, quiz = practice_quiz({**LAB, "lab": {"dataset": "shop", "variants": 4},
+                                 "answers": [{"text": count, "fraction": 1}]})
+    course = quiz.get_parent().get_parent().specific
+    attempts = {}
+    for n in range(12):  # enough trainees that two versions are drawn
+        person = make_user(f"variant{n}@example.com")
+        courses_api.enrol_learner(person, course)
+        attempt = api.start_attempt(person, quiz)
+        attempts.setdefault(attempt.questions.get().spec["lab"]["variant"], (person, attempt))
+        if len(attempts) == 2:
+            break
+    (first, one), (second, two) = attempts.values()
+    orders = []
+    for person, attempt in ((first, one), (second, two)):
+        client.force_login(person)
+        status, body = run(client, attempt, count)
+        assert status == 200
+        orders.append(body["rows"][0][0])
+    assert orders[0] != orders[1]
+    api.save_answer(first, one.pk, 1, f"SELECT {orders[0]} AS n")
+    api.save_answer(second, two.pk, 1, f"SELECT {orders[0]} AS n")
+    assert api.submit_attempt(first, one.pk).percent == 100
+    assert api.submit_attempt(second, two.pk).percent == 0
+
+
+@pytest.mark.parametrize("variants, message", [(1, "from 2 to 64"), (65, "from 2 to 64"), (True, "from 2 to 64")])
+def test_variants_are_a_small_whole_number(variants, message):
+    with pytest.raises(QuestionDataError, match=message):
+        normalise({**LAB, "lab": {"dataset": "shop", "variants": variants}})

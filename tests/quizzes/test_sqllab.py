@@ -252,7 +252,7 @@ def test_a_hostile_submission_is_refused_while_grading(dataset):
 # --- Dataset ----------------------------------------------------------------------------------------
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("shop_dataset", DATASETS / "generate.py")
+    spec = importlib.util.spec_from_file_location("shop_dataset", DATASETS / "shop.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -269,7 +269,7 @@ def _table_rows(path):
 
 
 def test_the_generator_reproduces_the_shipped_dataset(tmp_path):
-    """generate.py with its seed writes the same rows as the committed shop.sqlite3, a small file."""
+    """shop.py with its seed writes the same rows as the committed shop.sqlite3, a small file."""
     generator = _generator()
     rebuilt = generator.generate(tmp_path / "shop.sqlite3", generator.SEED)
     shipped = _table_rows(SHIPPED)

@@ -1,7 +1,7 @@
 """Generate the Fawn Mall (小鹿商城) dataset for SQL labs: users, orders, funnel events, channels.
 
 Deterministic from a seed and stdlib only, so the shipped ``shop.sqlite3`` can be rebuilt and a lab
-can give each attempt its own data: ``generate(path, seed)``. ``python generate.py`` rewrites the
+can give each attempt its own data: ``generate(path, seed)``. ``python shop.py`` rewrites the
 shipped file from ``SEED``; a test checks it reproduces the shipped rows.
 
 The shape gives cohorts and funnels something to find: activity decays after signup (retention),
