@@ -20,7 +20,7 @@ from content.markdown import render_markdown
 from courses import api as courses_api
 from courses.models import ModulePage
 
-from . import labs, rubrics
+from . import labs, mastery, rubrics
 from .calculation import frozen_variant
 from .grading import clean_response, grade
 from .models import (
@@ -341,6 +341,7 @@ def record_grade(attempt, total, *, was):
     if not claimed:
         return False
     attempt.status, attempt.score, attempt.percent, attempt.passed = AttemptStatus.FINISHED, score, percent, passed
+    mastery.record_attempt(attempt, regrade=was == AttemptStatus.FINISHED)
     if passed and attempt.completes_module:
         courses_api.complete_module(attempt.user, ModulePage.objects.get(path=attempt.quiz_path[: -ModulePage.steplen]))
     attempt_graded.send(sender=Attempt, attempt=attempt)

@@ -9,6 +9,7 @@ changes a grade, and grading reads nothing but the attempt's own rows.
 
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
@@ -17,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -96,7 +97,11 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
                     'rubric, e.g. {"attachments": 2, "rubric": [{"key": "goal", "title": "Clear goal", '
                     '"levels": [{"points": 0, "title": "Missing"}, {"points": 2, "title": "Measurable"}]}]}. '
                     'Without a rubric the grader gives points directly. Essays have no answers.'))
-    tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("skills"))
+    skills = ParentalManyToManyField(
+        "content.Skill", blank=True, related_name="questions", verbose_name=_("skills"),
+        help_text=_("The skills of the framework this question is evidence of (content/curriculum/skills.yaml)."))
+    tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("tags"),
+                                  help_text=_("Free labels, e.g. from imported files; quizzes can draw by tag."))
     live = models.BooleanField(_("in use"), default=True, help_text=_("Retired questions are no longer drawn."))
     updated_at = models.DateTimeField(auto_now=True)
     # What load_curriculum last wrote, so a re-run skips unchanged questions and keeps edits.
@@ -118,7 +123,8 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         FieldPanel("lab"),
         FieldPanel("essay"),
         FieldPanel("explanation"),
-        MultiFieldPanel([FieldPanel("tags"), FieldPanel("live")], heading=_("Use")),
+        MultiFieldPanel([FieldPanel("skills", widget=forms.CheckboxSelectMultiple), FieldPanel("tags"),
+                         FieldPanel("live")], heading=_("Use")),
     ]
     search_fields = [index.SearchField("stem"), index.SearchField("key"), index.FilterField("locale")]
     base_form_class = QuestionForm
@@ -391,3 +397,36 @@ class GradeChange(models.Model):
     class Meta:
         verbose_name = _("grade change")
         ordering = ["changed_at", "pk"]
+
+
+class SkillEvidence(models.Model):
+    """One graded answer as evidence of one skill: the fraction of its points it earned (for an
+    essay criterion, of that criterion's), its weight (difficulty) and when it was graded.
+    Written with the attempt's grade, replaced when it is regraded (quizzes.mastery)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey("content.Skill", on_delete=models.CASCADE, related_name="+")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")
+    fraction = models.FloatField()
+    weight = models.FloatField()
+    graded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "skill", "graded_at"], name="quizzes_evidence_by_skill")]
+
+
+class SkillMastery(models.Model):
+    """A person's mastery of a skill (quizzes.mastery says how it is computed), kept up to date
+    in the grading transaction so pages and reports only read it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_mastery")
+    skill = models.ForeignKey("content.Skill", on_delete=models.CASCADE, related_name="+")
+    value = models.FloatField(help_text=_("0–1: the weighted share of points earned on the skill's questions."))
+    level = models.PositiveSmallIntegerField(default=0, help_text=_("0 (below foundation) to 3."))
+    evidence = models.PositiveIntegerField(default=0)
+    previous = models.FloatField(null=True, blank=True, help_text=_("The value before the latest grade: the trend."))
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "skill"], name="quizzes_mastery_once")]
+        indexes = [models.Index(fields=["skill", "level"], name="quizzes_mastery_by_skill")]
