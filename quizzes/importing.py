@@ -9,8 +9,9 @@ Keys: a question's Moodle id number (`[id:…]`, `<idnumber>`), else its title, 
 its text, prefixed with the bank's slug (`<bank>-…`) because keys are unique across banks. An
 id number that already is a key of this bank, or already carries the prefix, is used as it is,
 so importing an exported bank updates its questions instead of copying them. A question whose
-key exists is updated; fields the format cannot express (GIFT: points, units; every format:
-difficulty) keep their current values.
+key exists is updated; fields the format cannot express (GIFT: points, units, an essay's
+settings and rubric; Moodle XML: the rubric of an essay written without one, as Moodle writes
+them; every format: difficulty) keep their current values.
 """
 
 import hashlib
@@ -24,7 +25,7 @@ from .models import Question, QuestionAnswer
 from .questions import QuestionDataError, normalise, write_question
 
 __all__ = ["FormatError", "ImportReport", "IMPORT_FORMATS", "EXPORT_FORMATS", "MAX_FILE_BYTES", "read_text",
-           "import_questions", "export_bank", "unexportable", "bank_questions"]
+           "import_questions", "export_bank", "unexportable", "export_notes", "bank_questions"]
 
 PARSERS = {"gift": gift.parse, "moodlexml": moodlexml.parse, "aiken": aiken.parse}
 WRITERS = {"gift": gift, "moodlexml": moodlexml}
@@ -99,8 +100,11 @@ def _prepare(bank, questions, existing):
             key = _numbered(key, seen, numbers)
         seen[key] = raw["where"]
         current = question_data(existing[key]) if key in existing else {}
+        merged = {**current, **raw, "key": key}
+        if raw.get("essay") is not None and current.get("essay"):  # a file without a rubric keeps ours
+            merged["essay"] = {**current["essay"], **raw["essay"]}
         try:
-            data = normalise({**current, **raw, "key": key})
+            data = normalise(merged)
             _check_lengths(data)
         except QuestionDataError as error:
             label = f"question '{raw['name']}'" if raw.get("name") else "question"
@@ -188,6 +192,7 @@ def question_data(question):
         "units": question.units,
         "calculation": question.calculation,
         "lab": question.lab,
+        "essay": question.essay,
         "answers": [{name: answer.as_data()[name] for name in ANSWER_FIELDS} for answer in question.answers.all()],
     }
 
@@ -205,3 +210,10 @@ def unexportable(bank, locale, fmt):
     """(key, reason) for each question `export_bank` leaves out (as a comment in the file)."""
     reason = WRITERS[fmt].skip_reason
     return [(q["key"], reason(q)) for q in bank_questions(bank, locale) if reason(q)]
+
+
+def export_notes(bank, locale, fmt):
+    """(key, what the format leaves out) for each question `export_bank` writes only in part."""
+    writer = WRITERS[fmt]
+    return [(q["key"], writer.export_note(q)) for q in bank_questions(bank, locale)
+            if not writer.skip_reason(q) and writer.export_note(q)]

@@ -5,9 +5,10 @@ Questions are separated by blank lines; `//` lines are comments, and in them `[i
 `[tag:…]` carry the question's id number and tags (as Moodle exports them). `::title::` names
 a question, `[html]`/`[markdown]`/`[plain]`/`[moodle]` gives a text's format, `{…}` holds the
 answers: `=right ~wrong ~%50%partial #feedback`, `{T}`/`{FALSE}`, `{=a =b}` (short answer),
-`{#3.14:0.01}` and `{#1..5}` (numerical), `{=item -> match}` (matching), `####general
-feedback`. `\\` escapes `~ = # { } :` and `\\n` is a new line. `$CATEGORY:` sets the category,
-which becomes a skill of the questions after it.
+`{#3.14:0.01}` and `{#1..5}` (numerical), `{=item -> match}` (matching), `{}` (an essay,
+graded by a person: GIFT holds none of its settings or rubric), `####general feedback`.
+`\\` escapes `~ = # { } :` and `\\n` is a new line. `$CATEGORY:` sets the category, which
+becomes a skill of the questions after it.
 
 Stricter than Moodle where Moodle silently guesses: a stray or unclosed brace, an unclosed
 title and a grade outside Moodle's list are errors naming their line.
@@ -184,7 +185,7 @@ def _answers(block, text, base, text_format):
     lead = len(text) - len(text.lstrip())
     answers, base = text.strip(), base + lead
     if not answers:
-        raise _Skip("essay questions need a person to grade them")
+        return "essay", []
     if answers.startswith("#"):
         return "numeric", _numerical(block, answers[1:], base + 1)
     if answers.startswith(">"):
@@ -322,8 +323,17 @@ def skip_reason(question):
     return export_problem(question)
 
 
+def export_note(question):
+    """What GIFT leaves out of a question it does write, or None."""
+    if question["type"] == "essay":
+        return ("GIFT writes an essay as its text only ({}): its rubric, attachments, template and grader "
+                "information are left out (export the bank as Moodle XML to keep them)")
+    return None
+
+
 def dump(questions):
-    """GIFT for question data; a question GIFT cannot hold becomes a `// Skipped` comment."""
+    """GIFT for question data; a question GIFT cannot hold becomes a `// Skipped` comment, and
+    what it leaves out of one it writes a `// Note` comment."""
     parts = ["// Ops Academy question export, GIFT format\n"]
     for question in questions:
         reason = skip_reason(question)
@@ -335,11 +345,15 @@ def dump(questions):
 
 
 def _write(question):
-    lines = [f"// [id:{_bracketed(question['key'])}]"]
+    note = export_note(question)
+    lines = [f"// Note: {note}"] if note else []
+    lines.append(f"// [id:{_bracketed(question['key'])}]")
     lines += [f"// [tag:{_bracketed(skill)}]" for skill in question.get("skills") or []]
     head = f"::{_escaped(question['key'])}::[markdown]{_escaped(question['stem'])}"
     explanation = f"####{_escaped(question['explanation'])}" if question["explanation"] else ""
-    if question["type"] == "true_false":
+    if question["type"] == "essay":  # as Moodle writes one: the text, then {} around any general feedback
+        lines.append(f"{head}{{{explanation}}}")
+    elif question["type"] == "true_false":
         lines.append(f"{head}{{{_true_false_answer(question['answers'])}{explanation}}}")
     else:
         body = [f"\t{line}" for line in _ANSWER_WRITERS[question["type"]](question["answers"])]

@@ -3,7 +3,8 @@
 `<quiz>` holds `<question type="…">` elements: multichoice (`<single>`), truefalse,
 shortanswer, numerical (`<tolerance>`, `<units>`), matching (`<subquestion>`), the ordering
 plugin's `ordering` (answers in order of their `fraction`), `calculated` and `calculatedsimple`
-(formulas, tolerance types, display, units, each wildcard's dataset with its fixed items), and
+(formulas, tolerance types, display, units, each wildcard's dataset with its fixed items),
+`essay` (attachments, template, grader information and our rubric: see moodleessay.py), and
 `category`, whose last part becomes a skill of the questions after it. `<name>`, `<idnumber>`
 (our key), `<questiontext>` and `<generalfeedback>` (our explanation) with their `format`,
 `<defaultgrade>` (points) and `<tags>` (skills) are read for every type.
@@ -29,6 +30,7 @@ from .common import (
     percent,
 )
 from .moodlecalc import calculated_problem, read_calculated, write_calculated
+from .moodleessay import read_essay, write_essay
 from .xmlparts import (
     Skip,
     feedback_of,
@@ -44,7 +46,6 @@ from .xmlparts import (
 )
 
 SKIP_REASONS = {
-    "essay": "essay questions need a person to grade them",
     "cloze": "embedded-answer (cloze) questions are not supported",
     "multianswer": "embedded-answer (cloze) questions are not supported",
     "description": "a description is not a question: it has no answers to grade",
@@ -214,6 +215,7 @@ def _ordering(document, element, text_format):
 _READERS = {
     "calculated": read_calculated,
     "calculatedsimple": read_calculated,
+    "essay": read_essay,
     "multichoice": _multichoice,
     "truefalse": _true_false,
     "shortanswer": _short_answer,
@@ -229,13 +231,19 @@ _READERS = {
 XML_TYPES = {
     "single_choice": "multichoice", "multiple_response": "multichoice", "true_false": "truefalse",
     "numeric": "numerical", "short_text": "shortanswer", "matching": "matching", "ordering": "ordering",
-    "calculated": "calculated",
+    "calculated": "calculated", "essay": "essay",
 }
 def skip_reason(question):
     """Why `question` cannot be written as Moodle XML, or None."""
     if question["type"] == "calculated":
         return calculated_problem(question)
     return export_problem(question)
+
+
+def export_note(question):
+    """What Moodle XML leaves out of a question it writes: nothing of ours (an essay's rubric
+    travels in its grader information)."""
+    return None
 
 
 def dump(questions):
@@ -261,7 +269,7 @@ def _question_element(question):
     with_text(element, "questiontext", question["stem"], format="markdown")
     with_text(element, "generalfeedback", question["explanation"], format="markdown")
     leaf(element, "defaultgrade", format_number(question["points"]))
-    leaf(element, "penalty", "0.3333333")
+    leaf(element, "penalty", "0" if question["type"] == "essay" else "0.3333333")  # an essay is graded once
     leaf(element, "hidden", "0")
     leaf(element, "idnumber", question["key"])
     _WRITERS[question["type"]](element, question)
@@ -321,6 +329,7 @@ def _write_ordering(element, question):
 
 _WRITERS = {
     "calculated": write_calculated,
+    "essay": write_essay,
     "single_choice": _write_choices,
     "multiple_response": _write_choices,
     "true_false": _write_true_false,

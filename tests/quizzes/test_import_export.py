@@ -175,13 +175,13 @@ def test_gift_skips_what_it_cannot_hold_and_names_each_with_its_reason(bank, zh)
         ::Kept::Right?{T}
         """)
     report = import_questions(bank, zh, text, "gift")
-    assert report.summary() == "Imported 1 questions, skipped 3"
+    assert report.summary() == "Imported 2 questions, skipped 2"
     assert report.skipped == [
-        ("'Essay' (line 1)", "essay questions need a person to grade them"),
         ("'Intro' (line 3)", "a description is not a question: it has no answers to grade"),
         ("'Distractor' (line 5)", "matching answers without an item (extra distractors) are not supported"),
     ]
-    assert list(Question.objects.values_list("key", flat=True)) == ["ops-kept"]
+    assert sorted(Question.objects.values_list("key", "question_type")) == [
+        ("ops-essay", "essay"), ("ops-kept", "true_false")]
 
 
 @pytest.mark.parametrize("text, where, message", [
@@ -305,7 +305,7 @@ XML_ALL_TYPES = textwrap.dedent("""\
 
 def test_moodle_xml_imports_every_supported_type(bank, zh):
     report = import_questions(bank, zh, XML_ALL_TYPES, "moodlexml")
-    assert report.summary() == "Imported 7 questions, skipped 4"
+    assert report.summary() == "Imported 8 questions, skipped 3"
     questions = _by_key(bank, zh)
     duty = questions["ops-duty"]
     assert (duty["type"], duty["stem"], duty["points"]) == (
@@ -329,12 +329,13 @@ def test_moodle_xml_imports_every_supported_type(bank, zh):
         ("Retention", "User growth"), ("Market share", "Commercial")]
     loop = questions["ops-loop"]
     assert loop["type"] == "ordering" and _answers(loop, "text") == [("Strategy",), ("Execution",), ("Monitoring",)]
+    reflection = questions["ops-reflection"]
+    assert (reflection["type"], reflection["stem"], reflection["answers"]) == ("essay", "Describe a campaign.", [])
 
 
 def test_moodle_xml_names_each_skipped_question_with_its_reason(bank, zh):
     report = import_questions(bank, zh, XML_ALL_TYPES, "moodlexml")
     assert report.skipped == [
-        ("'Reflection' (line 62 <question type=\"essay\">)", "essay questions need a person to grade them"),
         ("'Cloze' (line 66 <question type=\"cloze\">)", "embedded-answer (cloze) questions are not supported"),
         ("'Intro' (line 70 <question type=\"description\">)",
          "a description is not a question: it has no answers to grade"),
@@ -595,11 +596,11 @@ def test_export_queries_do_not_grow(bank, zh, n, django_assert_num_queries):
 
 def test_import_command_prints_the_report(bank, tmp_path, capsys):
     path = tmp_path / "questions.gift"
-    path.write_text(GIFT_ALL_TYPES + "\n::Essay::Tell us.{}\n", encoding="utf-8")
+    path.write_text(GIFT_ALL_TYPES + "\n::Intro::About metrics.\n", encoding="utf-8")
     call_command("import_questions", str(path), "--format", "gift", "--bank", "ops")
     assert capsys.readouterr().out.splitlines() == [
         "Imported 7 questions, skipped 1",
-        "Skipped 'Essay' (line 31): essay questions need a person to grade them",
+        "Skipped 'Intro' (line 31): a description is not a question: it has no answers to grade",
     ]
     assert Question.objects.filter(locale__language_code="zh-hans").count() == 7
 
@@ -655,10 +656,10 @@ def test_instructor_imports_a_file_in_the_admin(client, instructor, bank):
     assert reverse("quizzes_transfer:import") in client.get(reverse("wagtailadmin_home")).content.decode()
     page = client.get(reverse("quizzes_transfer:import"))
     assert page.status_code == 200 and reverse("quizzes_transfer:export", args=["ops", "gift"]) in page.content.decode()
-    response = _upload(client, GIFT_ALL_TYPES + "\n::Essay::Tell us.{}\n", bank=bank)
+    response = _upload(client, GIFT_ALL_TYPES + "\n::Intro::About metrics.\n", bank=bank)
     html = response.content.decode()
     assert response.status_code == 200 and "Imported 7 questions, skipped 1" in html
-    assert "essay questions need a person to grade them" in html
+    assert "a description is not a question: it has no answers to grade" in html
     assert Question.objects.filter(bank=bank).count() == 7
 
 

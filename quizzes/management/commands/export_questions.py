@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Locale
 
-from quizzes.importing import EXPORT_FORMATS, export_bank, unexportable
+from quizzes.importing import EXPORT_FORMATS, export_bank, export_notes, unexportable
 from quizzes.models import QuestionBank
 
 
@@ -39,3 +39,5 @@ class Command(BaseCommand):
         report.write(f"Exported {exported} questions, skipped {len(skipped)}")
         for key, reason in skipped:
             report.write(f"Skipped {key}: {reason}")
+        for key, note in export_notes(bank, locale, options["format"]):
+            report.write(f"Note {key}: {note}")
