@@ -125,3 +125,13 @@ def test_submitting_costs_the_same_queries_whatever_the_history(
     # update of the existing rows
     with django_assert_num_queries(11):
         client.post(f"/zh-hans/quizzes/attempts/{attempt.pk}/submit/")
+
+
+def test_readiness_counts_skills_held_at_the_required_level_and_names_the_gaps():
+    from quizzes.readiness import readiness
+
+    requirements = [(1, 10, 1), (1, 11, 2), (1, 12, 2), (2, 10, 3)]
+    result = readiness(requirements, {10: (2, 5), 11: (1, 9), 12: (3, 2)})
+    assert (result[1].held, result[1].required, result[1].percent, result[1].ready) == (1, 3, 33, False)
+    assert [(g.skill_id, g.required, g.level) for g in result[1].gaps] == [(11, 2, 1), (12, 2, None)]
+    assert result[2].percent == 0 and [g.level for g in result[2].gaps] == [2]
