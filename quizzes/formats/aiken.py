@@ -10,6 +10,9 @@ The question text, then one choice a line (a capital letter, `.` or `)`, the tex
 `ANSWER: <letter>`. Where Moodle prints an error and carries on, we stop at the line: a
 choice before any question, fewer than two choices, a question never given its ANSWER line,
 or an ANSWER naming no choice. Question text may run over several lines (Moodle wants one).
+
+Aiken holds nothing but single choice, so an essay (or any other type) has no Aiken form. We
+read Aiken but do not write it: banks are exported as GIFT or Moodle XML, which hold every type.
 """
 
 import re
