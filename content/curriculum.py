@@ -18,6 +18,7 @@ LANGUAGES = ("zh-hans", "en")
 CONTAINER_KINDS = {"tip", "note", "warning", "keypoints"}
 CONTAINER_OPEN = re.compile(r"^:::(?P<kind>[\w-]+)[ \t]*(?P<title>.*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CAPSTONE_FOLDER = "capstone"
 
 
 class CurriculumError(Exception):
@@ -111,12 +112,24 @@ class ModuleSource:
 
 
 @dataclass
+class CapstoneSource:
+    """The course's capstone (capstone/ beside the modules): a quiz after the final exam whose
+    questions, essays graded by a person, come from capstone/questions.yaml."""
+
+    title: dict
+    introduction: dict
+    questions: list  # dicts from questions.yaml, each with "_line"
+    folder: Path
+
+
+@dataclass
 class CourseSource:
     slug: str
     title: dict
     summary: dict
     introduction: dict
     modules: list
+    capstone: CapstoneSource | None = None
 
     def digest(self, language):
         return _digest([self.title[language], self.summary[language], self.introduction[language]])
@@ -139,12 +152,14 @@ def read_curriculum(directory) -> CourseSource:
                 f"prerequisite '{module.prerequisite}' is not a module that comes before this one",
             )
         earlier.add(module.slug)
+    capstone = directory / CAPSTONE_FOLDER
     return CourseSource(
         slug=course.data["slug"],
         title=course.both("title"),
         summary=course.both("summary"),
         introduction=course.both("introduction"),
         modules=modules,
+        capstone=_read_capstone(capstone) if capstone.is_dir() else None,
     )
 
 
@@ -177,6 +192,26 @@ def _read_module(folder):
         lessons=lessons,
         folder=folder,
         lines=meta.lines,
+    )
+
+
+def _read_capstone(folder):
+    meta = _load_yaml(folder / "capstone.yaml")
+    meta.require(["title"])
+    unknown = sorted(set(meta.data) - {"title", "introduction"}, key=str)
+    if unknown:
+        raise meta.error(f"unknown setting '{unknown[0]}' (a capstone has a title and an introduction)", unknown[0])
+    questions_path = folder / "questions.yaml"
+    if not questions_path.exists():
+        raise CurriculumError(questions_path, 1, "file is missing: the capstone's questions")
+    questions = read_question_file(questions_path)
+    if not questions:
+        raise CurriculumError(questions_path, 1, "the capstone has no questions")
+    return CapstoneSource(
+        title=meta.both("title"),
+        introduction=meta.both("introduction") if "introduction" in meta.data else {lang: "" for lang in LANGUAGES},
+        questions=questions,
+        folder=folder,
     )
 
 

@@ -1,5 +1,6 @@
 """The curriculum's question banks and quizzes: one bank and one quiz per module with
-questions, and a final exam under the course drawing from every bank.
+questions, a final exam under the course drawing from every module's bank, and after it the
+capstone, whose essays (graded by a person) come from its own bank.
 
 Called inside load_curriculum's transaction (courses.signals.curriculum_written); an invalid
 question raises CurriculumError naming its file and line, which rolls the whole load back.
@@ -10,8 +11,19 @@ from decimal import Decimal, InvalidOperation
 
 from content.curriculum import LANGUAGES, CurriculumError, Lines
 
+from . import rubrics
 from .grading import parse_number
-from .models import Difficulty, GradingMethod, Question, QuestionBank, QuestionType, QuizDraw, QuizPage, ReviewPolicy
+from .models import (
+    AnswersShown,
+    Difficulty,
+    GradingMethod,
+    Question,
+    QuestionBank,
+    QuestionType,
+    QuizDraw,
+    QuizPage,
+    ReviewPolicy,
+)
 from .questions import QuestionDataError, digest, normalise, write_question
 
 QUESTIONS_PER_MODULE_QUIZ = 10
@@ -19,29 +31,52 @@ QUESTIONS_PER_BANK_IN_EXAM = 4
 QUIZ_TITLE = {"zh-hans": "模块测验", "en": "Module quiz"}
 EXAM_TITLE = {"zh-hans": "结业考试", "en": "Final exam"}
 EXAM_TIME_LIMIT = 40
+CAPSTONE_SLUG = "capstone"
+CAPSTONE_MAX_ATTEMPTS = 3
+ESSAY_SETTINGS = {"attachments", "attachments_required", "template", "grader_info", "rubric"}
+CRITERION_FIELDS = {"key", "title", "description", "skills", "levels"}
+LEVEL_FIELDS = {"points", "title", "description"}
 
 
 def write_question_banks(source, pages, writer, report):
-    banks, created, updated = [], 0, 0
+    banks, counts = [], [0, 0]
     for module in source.modules:
         if not module.questions:
             continue
-        bank, _ = QuestionBank.objects.update_or_create(
-            slug=module.slug, defaults={"title": f"{module.title['zh-hans']} · {module.title['en']}"}
-        )
-        banks.append((bank, len(module.questions)))
-        existing = {(q.key, q.locale_id): q for q in Question.objects.filter(bank=bank)}
         for raw in module.questions:
-            c, u = _write_translated_question(bank, raw, writer, existing)
-            created, updated = created + c, updated + u
+            if raw.get("type") == QuestionType.ESSAY:
+                raise CurriculumError(
+                    raw["_path"], raw["_lines"].of("type"),
+                    f"question '{raw.get('key')}': an essay is graded by a person, so it belongs in the "
+                    f"capstone (capstone/questions.yaml); module quizzes and the final exam grade themselves")
+        bank = _write_bank(module.slug, module.title, module.questions, writer, counts)
+        banks.append((bank, len(module.questions)))
         _write_quiz(writer, pages[module.slug], "quiz", QUIZ_TITLE,
                     [(bank, min(QUESTIONS_PER_MODULE_QUIZ, len(module.questions)))], time_limit=0)
     if banks:
         _write_quiz(writer, pages["course"], "final-exam", EXAM_TITLE,
                     [(bank, min(QUESTIONS_PER_BANK_IN_EXAM, n)) for bank, n in banks],
                     time_limit=EXAM_TIME_LIMIT)
-    report.extra["questions created"] = created
-    report.extra["questions updated"] = updated
+    capstone = source.capstone
+    if capstone is not None:
+        bank = _write_bank(CAPSTONE_SLUG, capstone.title, capstone.questions, writer, counts)
+        # Untimed, three tries, and the grader's rubric and words shown after every attempt
+        # (an essay has no right answer to keep back).
+        _write_quiz(writer, pages["course"], CAPSTONE_SLUG, capstone.title, [(bank, len(capstone.questions))],
+                    time_limit=0, intro=capstone.introduction, max_attempts=CAPSTONE_MAX_ATTEMPTS,
+                    answers_shown=AnswersShown.ALWAYS)
+    report.extra["questions created"], report.extra["questions updated"] = counts
+
+
+def _write_bank(slug, title, questions, writer, counts):
+    """The bank `slug` with `questions` (both languages); adds to `counts` [created, updated]."""
+    bank, _ = QuestionBank.objects.update_or_create(
+        slug=slug, defaults={"title": f"{title['zh-hans']} · {title['en']}"})
+    existing = {(q.key, q.locale_id): q for q in Question.objects.filter(bank=bank)}
+    for raw in questions:
+        created, updated = _write_translated_question(bank, raw, writer, existing)
+        counts[0], counts[1] = counts[0] + created, counts[1] + updated
+    return bank
 
 
 def _write_translated_question(bank, raw, writer, existing):
@@ -147,6 +182,8 @@ def _one_language(raw, lang):
                     "tolerance": f.get("tolerance"), "match": f.get("tolerance_type", "relative"),
                     "feedback": text(f.get("feedback") or "", *at, "feedback")}
                    for f, at in zip(raw["formulas"], paths)]
+    elif kind == "essay":
+        answers, paths = [], []
     else:
         raise _FieldError(("type",), f"unknown question type '{kind}'")
     return {
@@ -159,6 +196,7 @@ def _one_language(raw, lang):
         "skills": raw.get("skills") or [],
         "units": ", ".join(raw.get("units") or []),
         "calculation": _calculation(raw) if kind == "calculated" else {},
+        "essay": _essay(raw, text) if kind == "essay" else {},
         "answers": answers,
     }, paths
 
@@ -171,6 +209,82 @@ def _calculation(raw):
         raise _FieldError(("wildcards",), "wildcards map each name to its range, e.g. visitors: {min: 1000, max: 9000}")
     datasets = [{"name": str(name), **spec} for name, spec in wildcards.items()]
     return {"datasets": datasets, "display": raw.get("display") or {"format": "decimals", "length": 2}}
+
+
+def _essay(raw, text):
+    """`essay:` settings in one language: the template, the grader's notes and the rubric's
+    titles and descriptions are {zh-hans, en} maps; keys, points, skills and attachment counts
+    are the same in both. A setting rubrics.py refuses is named at its line."""
+    settings = raw.get("essay") or {}
+    _known(settings, ESSAY_SETTINGS, ("essay",))
+    essay = {name: settings[name] for name in ("attachments", "attachments_required") if name in settings}
+    for name in ("template", "grader_info"):
+        if name in settings:
+            essay[name] = text(settings[name], "essay", name)
+    rubric = settings.get("rubric") or []
+    if not isinstance(rubric, list):
+        raise _FieldError(("essay", "rubric"), "a rubric is a list of criteria")
+    essay["rubric"] = [_criterion(criterion, text, ("essay", "rubric", i)) for i, criterion in enumerate(rubric)]
+    errors = rubrics.settings_errors(essay)
+    if errors:
+        raise _FieldError(_essay_fault(essay), " ".join(errors))
+    return essay
+
+
+def _criterion(raw, text, at):
+    _known(raw, CRITERION_FIELDS, at)
+    criterion = {name: raw[name] for name in ("key", "skills") if name in raw}
+    for name in ("title", "description"):
+        if name in raw:
+            criterion[name] = text(raw[name], *at, name)
+    levels = _field(raw, "levels", *at)
+    if not isinstance(levels, list):
+        raise _FieldError((*at, "levels"), "levels must be a list")
+    criterion["levels"] = []
+    for index, level in enumerate(levels):
+        _known(level, LEVEL_FIELDS, (*at, "levels", index))
+        criterion["levels"].append({
+            name: text(level[name], *at, "levels", index, name) if name != "points" else level[name]
+            for name in ("points", "title", "description") if name in level
+        })
+    return criterion
+
+
+def _known(mapping, names, path):
+    if not isinstance(mapping, dict):
+        raise _FieldError(path, "expected a mapping of keys to values")
+    unknown = sorted(set(mapping) - names, key=str)
+    if unknown:
+        raise _FieldError((*path, unknown[0]), f"unknown setting '{unknown[0]}' (use {', '.join(sorted(names))})")
+
+
+def _essay_fault(essay):
+    """The path to the first setting of `essay` that rubrics.settings_errors refuses."""
+    if rubrics.settings_errors({"attachments": essay.get("attachments", 0)}):
+        return ("essay", "attachments")
+    counts = ("attachments", "attachments_required")
+    if rubrics.settings_errors({name: essay[name] for name in counts if name in essay}):
+        return ("essay", "attachments_required")
+    for name in ("template", "grader_info"):
+        if not isinstance(essay.get(name, ""), str):
+            return ("essay", name)
+    keys = set()
+    for i, criterion in enumerate(essay["rubric"]):
+        if criterion.get("key") in keys:
+            return ("essay", "rubric", i, "key")
+        keys.add(criterion.get("key"))
+        if rubrics.rubric_errors([criterion]):
+            for j, level in enumerate(criterion["levels"]):
+                if not _sound_level(level):
+                    return ("essay", "rubric", i, "levels", j)
+            return ("essay", "rubric", i)
+    return ("essay", "rubric")
+
+
+def _sound_level(level):
+    points, title = level.get("points"), level.get("title")
+    return (isinstance(title, str) and bool(title.strip()) and isinstance(points, (int, float))
+            and not isinstance(points, bool) and 0 <= points <= 1000)
 
 
 def _check_fields(data, answer_paths):
@@ -211,18 +325,23 @@ def _float(value):
         return None
 
 
-def _write_quiz(writer, parents, slug, titles, draws, *, time_limit):
-    """The quiz under each language's parent page; translations share the first one's key."""
+def _write_quiz(writer, parents, slug, titles, draws, *, time_limit, intro=None, **settings):
+    """The quiz under each language's parent page; translations share the first one's key.
+    `settings` are QuizPage fields beyond the defaults (the capstone's attempts, its review)."""
     first = None
     for lang in LANGUAGES:
         fields = {
             "title": titles[lang], "pass_mark": 60, "max_attempts": 0, "time_limit_minutes": time_limit,
             "grading_method": GradingMethod.HIGHEST, "review_policy": ReviewPolicy.FEEDBACK,
             "draws": [QuizDraw(bank=bank, count=count, sort_order=i) for i, (bank, count) in enumerate(draws)],
+            **settings,
         }
         if first is not None:
             fields["translation_key"] = first.translation_key
         page_digest = f"quiz:{titles[lang]}:{time_limit}:" + ",".join(f"{b.slug}={c}" for b, c in draws)
+        if intro or settings:  # only quizzes that have them digest them: the others' records still match
+            fields["intro"] = intro[lang] if intro else ""
+            page_digest += ":" + ",".join(f"{k}={v}" for k, v in sorted(settings.items())) + f":{fields['intro']}"
         page = writer.write(
             QuizPage, parents[lang], {"slug": slug, "locale": writer.locales[lang]}, page_digest, fields
         )

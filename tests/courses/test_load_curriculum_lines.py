@@ -70,7 +70,8 @@ def test_the_questions_file_loads_as_written(db, folder):
 @pytest.mark.parametrize("line,new,reported,message", [
     (14, "      fraction: 1.5", 14, "fraction '1.5' is not a number from -1 to 1"),
     (16, "      fraction: half", 16, "fraction 'half' is not a number from -1 to 1"),
-    (18, "  type: essay", 18, "unknown question type 'essay'"),
+    (18, "  type: drawing", 18, "unknown question type 'drawing'"),
+    (18, "  type: essay", 18, "an essay is graded by a person, so it belongs in the capstone"),
     (7, "  tolerance: -1", 7, "tolerance '-1' is not a number of 0 or more"),
     (7, "  tolerance: wide", 7, "tolerance 'wide' is not a number of 0 or more"),
     (6, "  answer: fifteen", 6, "'fifteen' is not a number"),
