@@ -5,10 +5,12 @@ half in Chinese and half in English is one course, with one enrolment and one se
 completed lessons.
 """
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager, PageQuerySet
@@ -150,6 +152,8 @@ class LessonPage(Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=15)
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
+    skills = ParentalManyToManyField("content.Skill", blank=True, related_name="lessons", verbose_name=_("skills"),
+                                     help_text=_("The skills this lesson teaches: a trainee weak in one is sent here."))
 
     objects = CourseTreeManager()
 
@@ -157,6 +161,7 @@ class LessonPage(Page):
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),
         FieldPanel("body"),
+        FieldPanel("skills", widget=forms.CheckboxSelectMultiple),
     ]
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
