@@ -61,3 +61,13 @@ from . import admin_views as _admin_views  # noqa: E402
 _transfer_hooks.register("register_admin_urls", _admin_views.admin_urls)
 _transfer_hooks.register("register_admin_menu_item", _admin_views.menu_item)
 _transfer_hooks.register("register_snippet_listing_buttons", _admin_views.bank_buttons)
+
+
+# The grading queue and grading page of essays (quizzes/grading_views.py) -------------------
+from wagtail import hooks as _grading_hooks  # noqa: E402
+
+from . import grading_views as _grading_views  # noqa: E402
+
+_grading_hooks.register("register_admin_urls", _grading_views.admin_urls)
+_grading_hooks.register("register_admin_menu_item", _grading_views.menu_item)
+_grading_hooks.register("construct_homepage_panels", _grading_views.homepage_panels)
