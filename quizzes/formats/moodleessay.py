@@ -102,7 +102,7 @@ def _grader_info(document, element, text_format):
     end = text.find(RUBRIC_END, start)
     try:
         rubric = json.loads(text[start + len(RUBRIC_MARK):end if end >= 0 else len(text)])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise FormatError(document.where(element.find("graderinfo")),
                           "the Ops Academy rubric in <graderinfo> is not valid JSON") from None
     notes = text[:start]

@@ -249,6 +249,8 @@ def _bad(fields, text="Write."):
     (_bad('<graderinfo format="markdown">\n  <text><![CDATA[Notes <!-- ops-academy-rubric [{"key": -->]]></text>\n'
           '</graderinfo>'),
      "line 10 <graderinfo>", "the Ops Academy rubric in <graderinfo> is not valid JSON"),
+    (_bad('<graderinfo format="markdown"><text>&lt;!-- ops-academy-rubric ' + "[" * 100_000 + "</text></graderinfo>"),
+     "line 10 <graderinfo>", "the Ops Academy rubric in <graderinfo> is not valid JSON"),
     (_bad('<graderinfo format="markdown"><text><![CDATA[<!-- ops-academy-rubric [{"key": "a", "title": "A", '
           '"levels": [{"points": 1, "title": "Only"}]}] -->]]></text></graderinfo>'),
      'line 7 <question type="essay">', "question 'Bad': Criterion 1 needs 2 to 10 levels."),
