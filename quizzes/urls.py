@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import attachment_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("quizzes/attempts/<int:attempt_id>/submit/", views.submit, name="submit"),
     path("quizzes/attempts/<int:attempt_id>/run/", views.run_query, name="run"),
     path("quizzes/attempts/<int:attempt_id>/result/", views.result, name="result"),
+    path("quizzes/attempts/<int:attempt_id>/files/", attachment_views.upload, name="attachment_add"),
+    path("quizzes/attempts/<int:attempt_id>/files/<int:file_id>/delete/", attachment_views.remove,
+         name="attachment_remove"),
+    path("quizzes/files/<int:file_id>/", attachment_views.download, name="attachment"),
 ]

@@ -15,7 +15,7 @@ from django_ratelimit.core import get_usage
 
 from content.markdown import render_markdown
 
-from . import api, labs, rubrics
+from . import api, attachments, labs, rubrics
 from .grading import grade, right_answer
 from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
@@ -65,6 +65,7 @@ def public_question(question):
         "targets": spec.get("targets", []),
         "dictionary_html": labs.dictionary_html(spec["lab"]["dataset"]) if spec["type"] == "sql" else "",
         "essay": _public_essay(spec) if spec["type"] == "essay" else None,
+        "files": attachments.listed(question),  # read for all questions at once by attachments.with_files
         "response": response if response is not None else ([] if spec["type"] == "multiple_response" else None),
         "saved_at": question.saved_at,
     }
@@ -96,7 +97,7 @@ def attempt_view(request, attempt_id):
     if api.is_past_deadline(attempt, timezone.now()):
         api.submit_attempt(request.user, attempt.pk, finished_by="deadline")
         return redirect("quizzes:result", attempt.pk)
-    questions = [public_question(q) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+    questions = [public_question(q) for q in attachments.with_files(AttemptQuestion.objects.filter(attempt=attempt))]
     saved = [q["saved_at"] for q in questions if q["saved_at"]]
     return render(request, "quizzes/attempt.html", {
         "attempt": attempt,
@@ -104,6 +105,8 @@ def attempt_view(request, attempt_id):
         "questions": questions,
         "last_saved": max(saved) if saved else None,
         "grace_seconds": int(api.grace().total_seconds()),
+        "attachment_max_bytes": attachments.max_bytes(),
+        "attachment_accept": attachments.ACCEPT,
     })
 
 
@@ -282,9 +285,11 @@ def result(request, attempt_id):
     level = api.review_level(attempt) if attempt.is_graded else None
     questions = []
     if level in (ReviewPolicy.ANSWERS, ReviewPolicy.FEEDBACK):
-        questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt)]
+        questions = [reviewed_question(q, level)
+                     for q in attachments.with_files(AttemptQuestion.objects.filter(attempt=attempt))]
     elif level is not None:  # score only: still the trainee's own essays with their graders' feedback
-        questions = [reviewed_question(q, level) for q in AttemptQuestion.objects.filter(attempt=attempt, manual=True)]
+        questions = [reviewed_question(q, level)
+                     for q in attachments.with_files(AttemptQuestion.objects.filter(attempt=attempt, manual=True))]
     withheld = level == ReviewPolicy.SCORE and attempt.quiz.review_policy != ReviewPolicy.SCORE
     return render(request, "quizzes/result.html", {
         "attempt": attempt,

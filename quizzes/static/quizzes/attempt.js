@@ -24,6 +24,7 @@
     var data = new FormData();
     data.append("position", fieldset.dataset.position);
     fieldset.querySelectorAll("input, select, textarea").forEach(function (input) {
+      if (input.form !== form) return;  // an essay's file chooser belongs to its own form
       if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
       if (input.value !== "") data.append(input.name, input.value);
     });
@@ -46,6 +47,7 @@
   }
 
   form.addEventListener("change", function (event) {
+    if (event.target.type === "file") { sendFile(event.target.form); return; }
     var fieldset = event.target.closest("fieldset[data-position]");
     if (!fieldset) return;
     // An ordering or matching question is saved once every item has a value.
@@ -86,6 +88,87 @@
       output.appendChild(table);
     }).catch(function () { output.textContent = words.failed; });
   });
+
+  // Essay files: the forms after the answers' form upload and remove them; with this script a
+  // chosen file is sent at once and the list changes in place. Without it the forms post and
+  // the server sends the trainee back to the attempt.
+  function filesOf(fileForm) {
+    return document.querySelector("[data-attachments]#essay-" + fileForm.id.split("-")[1]);
+  }
+
+  function fileRequest(url, data, box) {
+    var error = box.querySelector("[data-file-error]");
+    error.textContent = "";
+    return fetch(url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.status === 409) { window.location.reload(); return null; }
+      return response.json().then(function (body) {
+        if (!response.ok) { error.textContent = body.error || words.failed; return null; }
+        return body;
+      });
+    }).catch(function () { error.textContent = words.failed; return null; });
+  }
+
+  function countFiles(box) {
+    var count = box.querySelectorAll("[data-file]").length;
+    box.querySelector("[data-file-add]").hidden = count >= Number(box.dataset.allowed);
+    box.querySelector("[data-files-needed]").hidden = count >= Number(box.dataset.required);
+  }
+
+  function sendFile(fileForm) {
+    var box = filesOf(fileForm);
+    var chooser = box.querySelector("input[type=file]");
+    var file = chooser.files[0];
+    if (!file) return;
+    if (file.size > Number(box.dataset.maxBytes)) {
+      box.querySelector("[data-file-error]").textContent = box.dataset.tooLarge;
+      chooser.value = "";
+      return;
+    }
+    var data = new FormData(fileForm);
+    chooser.disabled = true;
+    fileRequest(fileForm.action, data, box).then(function (body) {
+      chooser.disabled = false;
+      chooser.value = "";
+      if (!body) return;
+      var item = document.createElement("li");
+      item.setAttribute("data-file", "");
+      var link = document.createElement("a");
+      link.href = body.url;
+      link.textContent = body.name;
+      var size = document.createElement("span");
+      size.className = "meta";
+      size.textContent = body.size_label;
+      var remove = document.createElement("button");
+      remove.className = "link";
+      remove.type = "submit";
+      remove.setAttribute("form", fileForm.id + "-remove");
+      remove.setAttribute("formaction", body.remove_url);
+      remove.textContent = box.dataset.removeLabel;
+      item.append(link, " ", size, " ", remove);
+      box.querySelector("[data-file-list]").appendChild(item);
+      countFiles(box);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var fileForm = event.target.closest("[data-file-form]");
+    if (!fileForm) return;
+    event.preventDefault();
+    var button = event.submitter;
+    if (!button || !button.hasAttribute("formaction")) { sendFile(fileForm); return; }
+    var box = filesOf(fileForm);
+    button.disabled = true;
+    fileRequest(button.getAttribute("formaction"), new FormData(fileForm), box).then(function (body) {
+      button.disabled = false;
+      if (!body) return;
+      button.closest("[data-file]").remove();
+      countFiles(box);
+    });
+  });
+  document.querySelectorAll("[data-file-send]").forEach(function (button) { button.hidden = true; });
 
   form.addEventListener("submit", function () {
     var button = form.querySelector("[data-submit]");
