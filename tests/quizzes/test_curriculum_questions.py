@@ -1,10 +1,13 @@
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from wagtail.models import Page
 
+from certification.models import CertificateRule
+from content.curriculum import read_curriculum
 from courses.curriculum import load_curriculum
-from courses.models import CompletionRule, ModulePage
-from quizzes.models import Question, QuestionBank, QuizPage
+from courses.models import CompletionRule, CoursePage, ModulePage
+from quizzes.models import Question, QuestionBank, QuizDraw, QuizPage
 from tests.conftest import write_curriculum
 
 QUESTION_YAML = """\
@@ -32,9 +35,10 @@ QUESTION_YAML = """\
 
 
 def test_the_shipped_banks_have_every_type_in_both_languages(db):
-    """Six banks of 15+ questions, every type in each, each question in zh-hans and en."""
+    """Six module banks of 15+ questions, every automatically graded type in each, each question
+    in zh-hans and en; essays only in the capstone's bank."""
     load_curriculum()
-    banks = QuestionBank.objects.all()
+    banks = QuestionBank.objects.exclude(slug="capstone")
     assert banks.count() == 6
     for bank in banks:
         for lang in ("zh-hans", "en"):
@@ -60,8 +64,42 @@ def test_each_module_ends_in_a_quiz_and_the_course_in_a_final_exam(db):
     exams = QuizPage.objects.filter(slug="final-exam")
     assert exams.count() == 2
     assert {draw.bank.slug for draw in exams.first().draws.all()} == set(
-        QuestionBank.objects.values_list("slug", flat=True)
+        QuestionBank.objects.exclude(slug="capstone").values_list("slug", flat=True)
     )
+    # After the exam, the capstone: the only quiz that draws essays.
+    course = CoursePage.objects.get(locale__language_code="zh-hans")
+    assert [q.slug for q in QuizPage.objects.child_of(course).order_by("path")] == ["final-exam", "capstone"]
+    capstone = QuizPage.objects.get(slug="capstone", locale__language_code="en")
+    assert (capstone.title, capstone.max_attempts, capstone.time_limit_minutes) == ("Capstone case", 3, 0)
+    essay_banks = set(Question.objects.filter(question_type="essay").values_list("bank__slug", flat=True))
+    assert essay_banks == {"capstone"}
+    assert set(QuizDraw.objects.filter(bank__slug="capstone").values_list("quiz__slug", flat=True)) == {"capstone"}
+    rule = CertificateRule.objects.get(slug="certified-operations-professional")
+    assert [(r.quiz.slug, r.min_percent) for r in rule.requirements.order_by("sort_order")] == [
+        *[("quiz", None)] * 6, ("capstone", 60)]
+
+
+def test_the_shipped_capstone_is_a_case_with_a_rubric_in_both_languages():
+    """The capstone's essay: a case with its data table and a task, an answer template, grader
+    notes with the right numbers, two optional attachments and a rubric of 4–5 criteria × 3–4
+    described levels whose points are the essay's 20, each text in both languages."""
+    capstone = read_curriculum(settings.CURRICULUM_DIR).capstone
+    assert capstone.title == {"zh-hans": "结业案例", "en": "Capstone case"}
+    [raw] = capstone.questions
+    essay = raw["essay"]
+    assert raw["type"] == "essay" and raw["points"] == 20
+    assert "| 信息流广告 | 60,000 |" in raw["stem"]["zh-hans"] and "| In-feed ads | 60,000 |" in raw["stem"]["en"]
+    assert (essay["attachments"], essay["attachments_required"]) == (2, 0)
+    both = [essay["template"], essay["grader_info"]]
+    for criterion in essay["rubric"]:
+        both += [criterion["title"], criterion["description"]]
+        both += [level[name] for level in criterion["levels"] for name in ("title", "description")]
+        assert 3 <= len(criterion["levels"]) <= 4
+    assert all(set(text) == {"zh-hans", "en"} and text["zh-hans"] != text["en"] for text in both)
+    assert 4 <= len(essay["rubric"]) <= 5
+    assert sum(max(level["points"] for level in c["levels"]) for c in essay["rubric"]) == 20
+    assert all(min(level["points"] for level in c["levels"]) == 0 for c in essay["rubric"])
+    assert "125" in essay["grader_info"]["zh-hans"] and "125" in essay["grader_info"]["en"]
 
 
 def test_questions_reload_without_change(db, tmp_path):
