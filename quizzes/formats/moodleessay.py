@@ -19,6 +19,8 @@ graded in points.
 import json
 import re
 
+from django.conf import settings
+
 from ..rubrics import MAX_ATTACHMENTS, maximum, minimum
 from .common import FormatError, format_number, from_moodle
 from .xmlparts import Skip, leaf, with_text
@@ -27,7 +29,8 @@ __all__ = ["read_essay", "write_essay"]
 
 RUBRIC_MARK = "<!-- ops-academy-rubric "
 RUBRIC_END = " -->"
-# The files our essays take (issue 10: PDF, XLSX, PNG and JPEG), as Moodle's filetypeslist.
+# The files trainees may attach (quizzes.attachments.ACCEPT, kept equal by a test; that module
+# works on attempts, which a file format has no business importing), as Moodle's filetypeslist.
 FILE_TYPES = ".pdf,.xlsx,.png,.jpg,.jpeg"
 _WHOLE = re.compile(r"[-+]?\d{1,9}")
 
@@ -112,13 +115,15 @@ def _grader_info(document, element, text_format):
 # Export -------------------------------------------------------------------------------------
 
 def write_essay(element, question):
-    """As qformat_xml::writequestion writes `essay`, with every field Moodle's import reads."""
+    """As qformat_xml::writequestion writes `essay`, with every field Moodle's import reads; the
+    file size and types are ours when files may be attached, Moodle's defaults when not."""
     essay = question.get("essay") or {}
     allowed = essay.get("attachments", 0)
     for tag, value in (("responseformat", "editor"), ("responserequired", "1"), ("responsefieldlines", "15"),
                        ("minwordlimit", ""), ("maxwordlimit", ""), ("attachments", str(allowed)),
                        ("attachmentsrequired", str(essay.get("attachments_required", 0))),
-                       ("maxbytes", "0"), ("filetypeslist", FILE_TYPES if allowed else "")):
+                       ("maxbytes", str(settings.ESSAY_ATTACHMENT_MAX_BYTES if allowed else 0)),
+                       ("filetypeslist", FILE_TYPES if allowed else "")):
         leaf(element, tag, value)
     with_text(element, "graderinfo", _grader_text(essay, question["points"]), format="markdown")
     with_text(element, "responsetemplate", essay.get("template", ""), format="markdown")

@@ -9,13 +9,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 from wagtail.models import Locale, Revision
 
 from courses import api as courses_api
-from quizzes import api, marking
-from quizzes.formats import FormatError
+from quizzes import api, attachments, marking
+from quizzes.formats import FormatError, moodleessay
 from quizzes.importing import bank_questions, export_bank, export_notes, import_questions, unexportable
 from quizzes.models import AttemptQuestion, Question, QuestionBank, QuizDraw, QuizPage
 from quizzes.questions import normalise, write_question
@@ -149,7 +150,9 @@ def test_our_essay_with_its_rubric_survives_moodle_xml_exactly(bank, zh):
         "attachments", "attachmentsrequired", "maxbytes", "filetypeslist", "defaultgrade", "penalty")] == [
         ("responseformat", "editor"), ("responserequired", "1"), ("responsefieldlines", "15"),
         ("minwordlimit", ""), ("maxwordlimit", ""), ("attachments", "2"), ("attachmentsrequired", "1"),
-        ("maxbytes", "0"), ("filetypeslist", ".pdf,.xlsx,.png,.jpg,.jpeg"), ("defaultgrade", "10"), ("penalty", "0")]
+        ("maxbytes", str(settings.ESSAY_ATTACHMENT_MAX_BYTES)), ("filetypeslist", ".pdf,.xlsx,.png,.jpg,.jpeg"),
+        ("defaultgrade", "10"), ("penalty", "0")]
+    assert moodleessay.FILE_TYPES == attachments.ACCEPT
     assert element.find("graderinfo").get("format") == "markdown"
     assert element.findtext("responsetemplate/text") == "## Goal\n\n## Budget\n"
     # A Moodle grader reads the rubric in the grader information; its JSON is in a comment.
