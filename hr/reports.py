@@ -33,7 +33,7 @@ from content.localization import localized
 from courses.models import Assignment, CoursePage, Enrolment, LessonPage, LessonProgress
 from courses.outline import outline_at
 from courses.queries import Progress, completed_lesson_keys, progress_of
-from quizzes.models import Attempt
+from quizzes.models import Attempt, GradeChange
 
 
 class CellState:
@@ -380,7 +380,8 @@ class CourseLine:
 
 
 def transcript(person, *, now=None):
-    """One person's courses (enrolled or assigned) with progress, quiz attempts and certificates."""
+    """One person's courses (enrolled or assigned) with progress, quiz attempts, the grades given
+    to their essays (`grade_changes`, newest first) and certificates."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     requirements = Requirements()
@@ -399,12 +400,17 @@ def transcript(person, *, now=None):
             CourseLine(requirements.course_titles.get(key, str(key)), progress, key in enrolments, due, overdue)
         )
     attempts = list(Attempt.objects.filter(user=person).select_related("quiz").order_by("-started_at"))
+    # Every grade a person gave this person's essays, regrades with their reasons: HR's audit trail.
+    grade_changes = list(GradeChange.objects.filter(attempt_question__attempt__user=person)
+                         .select_related("changed_by", "attempt_question__attempt__quiz")
+                         .order_by("-changed_at", "-pk"))
     certificates = certificates_of(person)
     rules = [
         (rule, due, cell_state(*_held(certificates, rule), due, now))
         for rule, due in requirements.rules_of(person.pk, department_path(person))
     ]
-    return {"courses": courses, "attempts": attempts, "certificates": certificates, "required": rules}
+    return {"courses": courses, "attempts": attempts, "grade_changes": grade_changes, "certificates": certificates,
+            "required": rules}
 
 
 def _held(certificates, rule):
@@ -413,7 +419,7 @@ def _held(certificates, rule):
 
 
 def transcript_export_rows(person, data):
-    """The transcript as flat rows: one per course, attempt and certificate."""
+    """The transcript as flat rows: one per course, attempt, grade change and certificate."""
     for line in data["courses"]:
         progress = line.progress
         yield {"section": "course", "item": line.title, "status": "complete" if progress.complete else (
@@ -425,6 +431,13 @@ def transcript_export_rows(person, data):
                "status": "passed" if attempt.passed else attempt.status, "score": attempt.percent,
                "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,
                "detail": f"#{attempt.number}"}
+    for change in data["grade_changes"]:
+        attempt = change.attempt_question.attempt
+        before = "—" if change.score_before is None else f"{change.score_before.normalize():f}"
+        yield {"section": "grade change", "item": attempt.quiz.title, "status": change.reason,
+               "score": change.score_after, "date": timezone.localtime(change.changed_at).date(),
+               "detail": f"#{attempt.number} {before} → {change.score_after.normalize():f} "
+                         f"{change.changed_by.get_display_name() if change.changed_by else ''}".strip()}
     for certificate in data["certificates"]:
         yield {"section": "certificate", "item": certificate.achievement, "status": certificate.current_status,
                "score": certificate.score, "date": timezone.localtime(certificate.valid_until).date(),
