@@ -14,61 +14,14 @@ from pathlib import Path
 
 import yaml
 
-LANGUAGES = ("zh-hans", "en")
+from .skills import check_lessons, check_question_skills, read_skills
+from .yamlfiles import LANGUAGES, CurriculumError, Lines, load_yaml
+
 CONTAINER_KINDS = {"tip", "note", "warning", "keypoints"}
 CONTAINER_OPEN = re.compile(r"^:::(?P<kind>[\w-]+)[ \t]*(?P<title>.*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPSTONE_FOLDER = "capstone"
-
-
-class CurriculumError(Exception):
-    def __init__(self, path, line, message):
-        self.path, self.line, self.message = Path(path), line, message
-        super().__init__(f"{path}:{line}: {message}")
-
-
-class Lines(dict):
-    """The line of each key and list item of a YAML document, by path: ("choices", 1, "fraction")."""
-
-    def of(self, *path, default=1):
-        """The line of `path`, else of the nearest enclosing value that has one."""
-        for end in range(len(path), -1, -1):
-            if path[:end] in self:
-                return self[path[:end]]
-        return default
-
-    def shifted(self, offset):
-        return Lines({path: line + offset for path, line in self.items()})
-
-
-def load_yaml(text):
-    """(data, Lines) of one YAML document, read as `yaml.safe_load` reads it."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    lines = Lines()
-    _collect_lines(node, (), lines, set())
-    return data, lines
-
-
-def _collect_lines(node, path, lines, seen):
-    if node is None:
-        return
-    lines.setdefault(path, node.start_mark.line + 1)
-    if id(node) in seen:  # an alias: its lines are already known, and aliases may nest exponentially
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                lines[path + (key.value,)] = key.start_mark.line + 1
-                _collect_lines(value, path + (key.value,), lines, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_lines(item, path + (index,), lines, seen)
+SKILLS_FILE = "skills.yaml"
 
 
 @dataclass
@@ -130,6 +83,7 @@ class CourseSource:
     introduction: dict
     modules: list
     capstone: CapstoneSource | None = None
+    skills: object = None  # content.skills.SkillsSource, when skills.yaml is there
 
     def digest(self, language):
         return _digest([self.title[language], self.summary[language], self.introduction[language]])
@@ -153,7 +107,7 @@ def read_curriculum(directory) -> CourseSource:
             )
         earlier.add(module.slug)
     capstone = directory / CAPSTONE_FOLDER
-    return CourseSource(
+    source = CourseSource(
         slug=course.data["slug"],
         title=course.both("title"),
         summary=course.both("summary"),
@@ -161,6 +115,12 @@ def read_curriculum(directory) -> CourseSource:
         modules=modules,
         capstone=_read_capstone(capstone) if capstone.is_dir() else None,
     )
+    if (directory / SKILLS_FILE).exists():
+        source.skills = read_skills(directory / SKILLS_FILE)
+        check_lessons(source.skills, {(m.slug, lesson.slug) for m in modules for lesson in m.lessons})
+        questions = [q for m in modules for q in m.questions] + (source.capstone.questions if source.capstone else [])
+        check_question_skills(source.skills, questions)
+    return source
 
 
 def _is_module(path):

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 import yaml
 from django.db import transaction
 
-from .curriculum import LANGUAGES, CurriculumError, load_yaml
 from .models import LEVELS, Role, RoleRequirement, Skill, SkillArea
+from .yamlfiles import LANGUAGES, CurriculumError, load_yaml
 
-SKILLS_FILE = "skills.yaml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -89,7 +88,7 @@ class _Reader:
         value = self.mapping(value, *at)
         if sorted(str(key) for key in value) != [str(level) for level in LEVELS]:
             raise self.error(f"needs the levels {', '.join(map(str, LEVELS))}, each once", *at)
-        return {str(key): self.both(text, *at, key) for key, text in value.items()}
+        return {str(key): self.both(text, *at, str(key)) for key, text in value.items()}
 
     def only(self, value, allowed, *at):
         unknown = sorted(set(value) - allowed)
@@ -194,6 +193,23 @@ def check_lessons(source: SkillsSource, lessons):
         for module, lesson, line in skill.lessons:
             if (module, lesson) not in lessons:
                 raise CurriculumError(source.path, line, f"no lesson '{lesson}' in module '{module}'")
+
+
+def check_question_skills(source: SkillsSource, questions):
+    """Every skill a question (or an essay's rubric criterion) names is in the framework; an
+    unknown one is an error at its line. `questions`: dicts from questions.yaml (`_lines`)."""
+    known = source.slugs
+    for question in questions:
+        lines, path = question["_lines"], question["_path"]
+        for n, slug in enumerate(question.get("skills") or []):
+            if slug not in known:
+                raise CurriculumError(path, lines.of("skills", n), f"unknown skill '{slug}' (not in skills.yaml)")
+        rubric = (question.get("essay") or {}).get("rubric") if isinstance(question.get("essay"), dict) else None
+        for c, criterion in enumerate(rubric if isinstance(rubric, list) else []):
+            for n, slug in enumerate(criterion.get("skills") or [] if isinstance(criterion, dict) else []):
+                if slug not in known:
+                    raise CurriculumError(path, lines.of("essay", "rubric", c, "skills", n),
+                                          f"unknown skill '{slug}' (not in skills.yaml)")
 
 
 @transaction.atomic

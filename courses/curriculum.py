@@ -12,6 +12,8 @@ from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
 from content.curriculum import LANGUAGES, CourseSource, read_curriculum
+from content.models import Skill
+from content.skills import write_skills
 
 from .models import CatalogPage, CompletionRule, CoursePage, CurriculumRecord, LessonPage, ModulePage
 from .signals import curriculum_written
@@ -88,6 +90,8 @@ def load_curriculum(directory=None, *, force=False) -> LoadReport:
 def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
     report = LoadReport()
     writer = PageWriter(force, report)
+    if source.skills is not None:  # first: questions and lessons name these skills
+        report.extra.update({f"framework {name}": count for name, count in write_skills(source.skills).items()})
     root = Page.get_first_root_node()
     catalogs = {}
     for lang in LANGUAGES:
@@ -111,7 +115,7 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         "summary": source.summary[lang],
         "intro": source.introduction[lang],
     })
-    modules_by_slug = {}
+    modules_by_slug, lessons = {}, {}
     for module in source.modules:
         modules = _translated(writer, ModulePage, courses, module.slug, module.digest, lambda lang: {
             "title": module.title[lang],
@@ -123,17 +127,34 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         })
         modules_by_slug[module.slug] = modules
         for lesson in module.lessons:
-            _translated(writer, LessonPage, modules, lesson.slug, lesson.digest, lambda lang: {
-                "title": lesson.texts[lang].title,
-                "summary": lesson.texts[lang].summary,
-                "estimated_minutes": lesson.texts[lang].estimated_minutes,
-                "body": lesson.texts[lang].body,
-            })
+            lessons[module.slug, lesson.slug] = _translated(
+                writer, LessonPage, modules, lesson.slug, lesson.digest, lambda lang: {
+                    "title": lesson.texts[lang].title,
+                    "summary": lesson.texts[lang].summary,
+                    "estimated_minutes": lesson.texts[lang].estimated_minutes,
+                    "body": lesson.texts[lang].body,
+                })
+    if source.skills is not None:
+        _link_lessons_to_skills(source.skills, lessons)
     curriculum_written.send(
         sender=CourseSource, source=source, pages={"course": courses, **modules_by_slug},
         writer=writer, report=report,
     )
     return report
+
+
+def _link_lessons_to_skills(skills, lessons):
+    """Each lesson (both languages) teaches exactly the skills whose `lessons:` name it."""
+    taught = {}
+    for skill in skills.skills:
+        for module, lesson, _line in skill.lessons:
+            taught.setdefault((module, lesson), set()).add(skill.slug)
+    ids = dict(Skill.objects.values_list("slug", "pk"))
+    through = LessonPage.skills.through
+    pages = {page.pk: key for key, by_lang in lessons.items() for page in by_lang.values()}
+    through.objects.filter(lessonpage_id__in=pages).delete()
+    through.objects.bulk_create(
+        through(lessonpage_id=pk, skill_id=ids[slug]) for pk, key in pages.items() for slug in taught.get(key, ()))
 
 
 def _translated(writer, model, parents, slug, digest_for, fields_for):

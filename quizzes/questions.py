@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
+from content.models import Skill
+
 from .models import Difficulty, Question, QuestionAnswer, QuestionType
 from .validation import question_errors
 
@@ -96,6 +98,9 @@ def write_question(bank, locale, data, *, question=None, translation_key=None):
         for index, a in enumerate(data["answers"])
     ]
     question.tags.set(data["skills"])
+    # The framework's skills among them (the curriculum loader has refused unknown ones; an
+    # imported file's other labels stay tags).
+    question.skills.set(Skill.objects.filter(slug__in=data["skills"]) if data["skills"] else [])
     question.save()
     revision = question.save_revision(clean=False)
     return question, revision
