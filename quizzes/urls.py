@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attachment_views, views
+from . import attachment_views, skills_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("quizzes/attempts/<int:attempt_id>/files/<int:file_id>/delete/", attachment_views.remove,
          name="attachment_remove"),
     path("quizzes/files/<int:file_id>/", attachment_views.download, name="attachment"),
+    path("my-skills/", skills_views.my_skills, name="my_skills"),
 ]
