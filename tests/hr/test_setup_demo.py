@@ -1,14 +1,23 @@
-"""`manage.py setup_demo` (now in hr, on top of every other app) seeds the demo accounts and
-organisation once, only in demo mode."""
+"""`manage.py setup_demo` (now in hr, on top of every other app) seeds the demo accounts,
+organisation and capstone attempts once, only in demo mode."""
 
 import io
+import shutil
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from accounts.models import Department, EmployeeProfile
+from certification.models import Certificate, CertificateRule
+from courses.curriculum import load_curriculum
 from courses.models import Assignment, Enrolment
+from quizzes import marking
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, GradeChange, QuizPage
+from tests.conftest import write_curriculum
+from tests.quizzes.test_capstone import MODULE_QUESTIONS
 
 
 def test_setup_demo_seeds_the_organisation_once(client, make_tree, settings):
@@ -27,3 +36,42 @@ def test_setup_demo_refuses_outside_demo_mode(db, settings):
     settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="demo mode"):
         call_command("setup_demo", stdout=io.StringIO())
+
+
+def test_setup_demo_leaves_one_capstone_graded_with_its_rubric_and_one_awaiting_its_grader(db, tmp_path, settings):
+    """The demo trainee has done every module and the final exam; their first capstone answer was
+    graded by the demo instructor (levels, comments, feedback, below the pass mark) and their
+    revision waits in the queue. A second run adds nothing; grading the revision well issues the
+    course certificate."""
+    settings.DEMO_MODE = True
+    folder = write_curriculum(tmp_path / "c", modules=2, lessons=1)
+    for m in (1, 2):
+        (folder / f"0{m}-module-{m}" / "questions.yaml").write_text(
+            MODULE_QUESTIONS.replace("m1-tf", f"m{m}-tf"), encoding="utf-8")
+    shutil.copytree(Path(settings.CURRICULUM_DIR) / "capstone", folder / "capstone")
+    load_curriculum(folder)
+    for _ in range(2):
+        call_command("setup_demo", stdout=io.StringIO())
+
+    users = get_user_model().objects
+    trainee, instructor = users.get(email="trainee@demo.local"), users.get(email="instructor@demo.local")
+    capstone = QuizPage.objects.get(slug="capstone", locale__language_code="zh-hans")
+    graded, waiting = Attempt.objects.filter(user=trainee, quiz_key=capstone.translation_key).order_by("number")
+    assert Attempt.objects.filter(user=trainee, quiz__slug="final-exam", passed=True).exists()
+
+    assert (graded.status, graded.percent, graded.passed) == (AttemptStatus.FINISHED, Decimal("45.00"), False)
+    essay = AttemptQuestion.objects.get(attempt=graded, manual=True)
+    assert essay.marked_by == instructor and essay.response.startswith("## 1. 诊断")
+    assert essay.marking["levels"] == {"diagnosis": 2, "north-star": 1, "initiatives": 1, "measurement": 1, "risks": 1}
+    assert set(essay.marking["comments"]) == set(essay.marking["levels"]) and "修改稿" in essay.marking["feedback"]
+    assert GradeChange.objects.filter(attempt_question__attempt__user=trainee).count() == 1
+
+    assert waiting.status == AttemptStatus.AWAITING
+    revision = AttemptQuestion.objects.get(attempt=waiting, manual=True)
+    assert revision.score is None and "每周下单用户数" in revision.response
+    course_rule = CertificateRule.objects.get(slug="certified-operations-professional")
+    assert not Certificate.objects.filter(user=trainee, rule=course_rule).exists()
+
+    best = {c["key"]: len(c["levels"]) - 1 for c in revision.spec["essay"]["rubric"]}
+    marking.grade_essay(instructor, revision.pk, {"levels": best, "feedback": "计划完整，测算清楚。"})
+    assert Certificate.objects.filter(user=trainee, rule=course_rule, is_current=True).exists()

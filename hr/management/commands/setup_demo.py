@@ -1,7 +1,9 @@
 """Demo data for `make run` (demo mode only). Safe to run again: what exists is kept.
 
-- trainee@demo.local: module 1 and 2 quizzes passed (two module certificates, one of them
-  expiring within 30 days), lessons under way in module 3;
+- trainee@demo.local: every module and the final exam passed (module certificates, the first
+  expiring within 30 days); the capstone once graded by the instructor below the pass mark, with
+  rubric levels, comments and feedback, and a revision awaiting grading (the grading queue's
+  work; grading it at 60 % or more issues the course certificate);
 - instructor@demo.local and hr@demo.local;
 - a small organisation (运营中心 with three teams) whose people between them show every state
   of the HR compliance matrix: current, expiring, expired, missing and overdue.
@@ -24,7 +26,9 @@ from accounts.models import Department, EmployeeProfile
 from certification.models import Certificate
 from courses import api
 from courses.models import CoursePage, LessonPage, ModulePage
+from hr import demo_capstone
 from quizzes import api as quiz_api
+from quizzes import marking
 from quizzes.grading import right_answer
 from quizzes.models import Attempt, AttemptQuestion, QuizPage
 
@@ -64,6 +68,7 @@ class Command(BaseCommand):
                                CERTIFICATE_PDF_PRERENDER=False), transaction.atomic():
             users = {email: self._account(email, name, group) for email, name, group in ACCOUNTS}
             self._trainee(users["trainee@demo.local"], course)
+            self._capstone(users["trainee@demo.local"], course, grader=users["instructor@demo.local"])
             self._organisation(course, hr=users["hr@demo.local"])
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
         for email, _name, group in ACCOUNTS:
@@ -83,23 +88,54 @@ class Command(BaseCommand):
     def _trainee(self, trainee, course):
         api.enrol_learner(trainee, course)
         modules = list(ModulePage.objects.child_of(course).live())
-        for module in modules[:2]:
+        for module in modules:  # all of them: the capstone opens once every module is done
             self._finish_module(trainee, module)
-        for lesson in list(LessonPage.objects.child_of(modules[2]).live())[:2]:
-            api.complete_lesson(trainee, lesson)
+        self._pass(trainee, QuizPage.objects.child_of(course).live().filter(slug="final-exam").first())
         first = Certificate.objects.filter(user=trainee, is_current=True, rule__exam__path__startswith=modules[0].path)
         first.update(valid_until=timezone.now() + timedelta(days=21))  # expiring soon
 
     def _finish_module(self, user, module):
         for lesson in LessonPage.objects.child_of(module).live():
             api.complete_lesson(user, lesson)
-        quiz = QuizPage.objects.child_of(module).live().first()
+        self._pass(user, QuizPage.objects.child_of(module).live().first())
+
+    def _pass(self, user, quiz):
         if quiz is None or Attempt.objects.filter(user=user, quiz_key=quiz.translation_key, passed=True).exists():
             return
         attempt = quiz_api.start_attempt(user, quiz)
         for question in AttemptQuestion.objects.filter(attempt=attempt):
             quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
         quiz_api.submit_attempt(user, attempt.pk)
+
+    def _capstone(self, trainee, course, *, grader):
+        """A first answer graded by the instructor through the real marking path, then the
+        revision, submitted and waiting; nothing when the trainee has any capstone attempt."""
+        quiz = QuizPage.objects.child_of(course).live().filter(slug="capstone").first()
+        if quiz is None or Attempt.objects.filter(user=trainee, quiz_key=quiz.translation_key).exists():
+            return
+        first = self._submit_essays(trainee, quiz, demo_capstone.answer(demo_capstone.FIRST_ANSWER))
+        for essay in first:
+            marking.grade_essay(grader, essay.pk, self._demo_marking(essay.spec))
+        self._submit_essays(trainee, quiz, demo_capstone.answer(demo_capstone.REVISED_ANSWER))
+
+    def _submit_essays(self, user, quiz, text):
+        attempt = quiz_api.start_attempt(user, quiz)
+        essays = list(AttemptQuestion.objects.filter(attempt=attempt, manual=True))
+        for essay in essays:
+            quiz_api.save_answer(user, attempt.pk, essay.position, text)
+        quiz_api.submit_attempt(user, attempt.pk)
+        return essays
+
+    def _demo_marking(self, spec):
+        rubric = spec["essay"]["rubric"]
+        if not rubric:
+            return {"points": spec["points"] / 2, "feedback": demo_capstone.FIRST_FEEDBACK}
+        known = demo_capstone.FIRST_MARKING
+        return {
+            "levels": {c["key"]: known.get(c["key"], (len(c["levels"]) // 2, ""))[0] for c in rubric},
+            "comments": {c["key"]: known[c["key"]][1] for c in rubric if c["key"] in known},
+            "feedback": demo_capstone.FIRST_FEEDBACK,
+        }
 
     def _organisation(self, course, *, hr):
         if Department.objects.filter(code="ops-center").exists():
