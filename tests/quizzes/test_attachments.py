@@ -196,6 +196,14 @@ def test_an_upload_whose_length_is_over_the_limit_is_refused_before_its_body_is_
     assert response.status_code == 400 and "Content-Length" in response.json()["error"]
 
 
+def test_a_malformed_upload_is_a_bad_request(client, trainee, attempt):
+    client.force_login(trainee)
+    response = client.generic("POST", reverse("quizzes:attachment_add", args=[attempt.pk]), b"--x\r\nnonsense",
+                              "multipart/form-data", **JSON)  # no boundary
+    assert response.status_code == 400
+    assert not AttemptFile.objects.exists()
+
+
 def test_an_upload_needs_the_csrf_token(trainee, attempt):
     client = Client(enforce_csrf_checks=True)
     client.force_login(trainee)
