@@ -30,6 +30,7 @@ from wagtail.admin import messages
 from wagtail.admin.auth import user_passes_test
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -182,6 +183,10 @@ class StatusColumn(Column):
     cell_template_name = "quizzes/admin/grading_status_cell.html"
 
 
+class EssayPaginator(WagtailPaginator):
+    verbose_name, verbose_name_plural = gettext_lazy("essay"), gettext_lazy("essays")
+
+
 class QueueView(ReportView):
     page_title = gettext_lazy("Grading")
     header_icon = "tasks"
@@ -189,6 +194,7 @@ class QueueView(ReportView):
     index_results_url_name = "grading:queue_results"
     filterset_class = QueueFilterSet
     paginate_by = 25
+    paginator_class = EssayPaginator
     verbose_name_plural = gettext_lazy("essays")
 
     @cached_property
