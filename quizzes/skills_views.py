@@ -18,7 +18,7 @@ def rule_sentences():
              "easy ones; below %(least)s answers there is not enough evidence to say.") % {
         "days": mastery.HALF_LIFE.days, "least": mastery.MIN_EVIDENCE}
     levels = _("Levels: %(levels)s.") % {"levels": pgettext("list separator", ", ").join(
-        _("%(level)s from %(percent)s %%") % {"level": LEVEL_NAMES[level], "percent": round(100 * least)}
+        _("%(level)s from %(percent)s%%") % {"level": LEVEL_NAMES[level], "percent": round(100 * least)}
         for level, least in sorted(mastery.LEVEL_FROM))}
     return rule, levels
 
