@@ -8,13 +8,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from certification.models import Certificate
 from courses import api as courses_api
 from courses.models import CoursePage
 from quizzes import api, marking
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, GradeChange, QuizDraw, QuizPage
+from quizzes.models import Attempt, AttemptFile, AttemptQuestion, AttemptStatus, GradeChange, QuizDraw, QuizPage
 from tests.conftest import HR, INSTRUCTORS, make_user
 from tests.quizzes.test_essays import ESSAY, capstone, submitted  # noqa: F401 (capstone: a fixture)
 
@@ -169,6 +171,23 @@ def test_blind_grading_hides_the_trainee_on_the_queue_and_the_grading_page(grade
 
 
 # Grading through the form -------------------------------------------------------------------
+
+def test_the_grading_page_shows_the_answer_its_files_the_notes_and_the_rubric(grader_client, capstone):  # noqa: F811
+    _tree, quiz, trainee = capstone
+    _attempt, essay = submitted(quiz, trainee, essay="## Goal\nGrow GMV **20%**<script>alert(1)</script>")
+    attached = AttemptFile.objects.create(
+        attempt_question=essay, file=ContentFile(b"%PDF-1.4 plan", name="plan.pdf"), name="plan.pdf", size=13,
+        content_type="application/pdf")
+    html = grader_client.get(grade_url(essay)).content.decode()
+    assert "<strong>20%</strong>" in html and "<script>alert(1)" not in html  # Markdown, sanitised
+    with translation.override("en"):  # the admin speaks the grader's language
+        download = reverse("quizzes:attachment", args=[attached.pk])
+    assert f'<a href="{download}" download' in html
+    assert grader_client.get(download).status_code == 200  # graders may download it
+    assert "SECRET-GRADER-NOTE" in html  # the notes for graders, never shown to trainees
+    assert html.count('type="radio" name="level-goal"') == 3 and html.count('type="radio" name="level-budget"') == 2
+    assert 'name="comment-goal"' in html and 'name="feedback"' in html and 'name="reason"' not in html
+
 
 def test_grading_through_the_form_totals_the_attempt_and_issues_the_certificate(
         grader_client, grader, capstone, django_capture_on_commit_callbacks):  # noqa: F811
