@@ -23,7 +23,7 @@ from tempfile import SpooledTemporaryFile
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -67,8 +67,16 @@ def write_xlsx(rows, fields, output):
     workbook.save(output)
 
 
+def in_language(pieces, language):
+    """`pieces`, made in `language`: a streamed body is made after the view returns, when the
+    admin's language (the user's) is no longer active."""
+    with translation.override(language):
+        yield from pieces
+
+
 def csv_response(rows, fields, filename):
-    response = StreamingHttpResponse(csv_pieces(rows, fields), content_type="text/csv; charset=utf-8")
+    pieces = in_language(csv_pieces(rows, fields), translation.get_language())
+    response = StreamingHttpResponse(pieces, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

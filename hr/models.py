@@ -1,5 +1,7 @@
-"""HR's permissions. HR owns no data: it reads and acts on certification, courses and accounts."""
+"""HR's permissions, and which department a manager oversees. HR owns no other data: it reads
+and acts on certification, courses, quizzes and accounts."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,9 @@ VIEW_REPORTS = "hr.view_hr_reports"
 REVOKE_CERTIFICATE = "hr.revoke_certificate"
 ASSIGN_COURSE = "hr.assign_course"
 IMPORT_PEOPLE = "hr.import_people"
+VIEW_OWN_DEPARTMENT = "hr.view_own_department"
+
+MANAGERS = "Managers"  # the group holding VIEW_OWN_DEPARTMENT (hr migration 0004)
 
 
 class HRAdmin(models.Model):
@@ -22,4 +27,26 @@ class HRAdmin(models.Model):
             ("revoke_certificate", _("Can revoke certificates")),
             ("assign_course", _("Can assign courses to people and departments")),
             ("import_people", _("Can import people and manage departments")),
+            ("view_own_department", _("Can view the skills, compliance and transcripts of their own department")),
         ]
+
+
+class ManagerScope(models.Model):
+    """The department a manager oversees, with everything below it. A member of the Managers
+    group sees the skills reports, the compliance matrix and the transcripts of this subtree
+    only (`hr.scope`); without a row here they see none. Kept apart from the manager's own
+    employee profile: where someone works and what they oversee are different facts, and a
+    people import that moves them must not widen what they may read."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manager_scope",
+                                verbose_name=_("manager"))
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("department (and below)"))
+
+    class Meta:
+        verbose_name = _("manager")
+        verbose_name_plural = _("managers")
+        default_permissions = []  # HR appoints managers under its own permission (`hr.managers`)
+
+    def __str__(self):
+        return f"{self.user} · {self.department}"

@@ -37,6 +37,7 @@ from content.charts import bar_chart
 from . import reports
 from .exports import ExportMixin
 from .models import REVOKE_CERTIFICATE, VIEW_REPORTS
+from .scope import EVERYONE, scope_of
 
 # Filters ----------------------------------------------------------------------------------------
 
@@ -103,10 +104,18 @@ class ExpiringFilterSet(WagtailFilterSet):
 # Base --------------------------------------------------------------------------------------------
 
 class HRPermissionMixin:
+    """HR's permission (`permission`), or with `managers_allowed` HR's or a manager's scope
+    (`hr.scope`): `self.scope` says whose people the view may show."""
+
     permission = VIEW_REPORTS
+    managers_allowed = False
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
+        if self.managers_allowed:
+            self.scope = scope_of(request.user)
+        else:
+            self.scope = EVERYONE if request.user.has_perm(self.permission) else None
+        if self.scope is None:
             raise PermissionDenied  # before any lookup: a guessed id tells nothing
         return super().dispatch(request, *args, **kwargs)
 
@@ -120,20 +129,33 @@ class HRPermissionMixin:
 class HRReportView(HRPermissionMixin, ExportMixin, ReportView):
     template_name = "hr/report.html"
     header_icon = "table"
+    lookup_filters = ("department",)  # filters naming a row by id: an unknown one is a 404
 
     def get(self, request, *args, **kwargs):
         """Refuse filters that do not validate (Wagtail would list everything, unfiltered): an
-        unknown department is a 404, like any guessed id; any other bad value a 400."""
+        unknown department (or one outside a manager's subtree) is a 404, like any guessed id;
+        any other bad value a 400."""
         if self.filters is not None and not self.filters.is_valid():
-            if "department" in self.filters.errors:
+            errors = self.filters.form.errors.as_data()
+            if any(name in self.lookup_filters and error.code != "required"
+                   for name, found in errors.items() for error in found):
                 raise Http404
             raise BadRequest("; ".join(f"{name}: {' '.join(errors)}" for name, errors in self.filters.errors.items()))
         return super().get(request, *args, **kwargs)
 
     @cached_property
+    def filters(self):
+        """A manager chooses among the departments of their own subtree only."""
+        filters = super().filters
+        if filters is not None and not self.scope.is_everyone and "department" in filters.form.fields:
+            filters.form.fields["department"].queryset = self.scope.departments()
+        return filters
+
+    @cached_property
     def department(self):
-        """The department filter's value (None: every department)."""
-        return self.filters.form.cleaned_data.get("department") if self.filters is not None else None
+        """The department filter's value (None: every department); a manager's own without one."""
+        chosen = self.filters.form.cleaned_data.get("department") if self.filters is not None else None
+        return chosen or self.scope.department
 
 
 def transcript_url(person):
@@ -165,7 +187,10 @@ class StateColumn(Column):
 
 
 class ComplianceMatrixView(HRReportView):
-    """People × the certificates required of them, one page of people at a time."""
+    """People × the certificates required of them, one page of people at a time (a manager:
+    the people of their own department subtree)."""
+
+    managers_allowed = True
 
     page_title = _("Compliance matrix")
     index_url_name = "hr_reports:matrix"
@@ -192,7 +217,7 @@ class ComplianceMatrixView(HRReportView):
 
     def get_queryset(self):
         """Only people of whom something is required: the people list shows everyone."""
-        return reports.people().filter(self.requirements.required_filter())
+        return reports.people().filter(self.scope.people(), self.requirements.required_filter())
 
     def decorate_paginated_queryset(self, people):
         """The page's certificates, in one query: its cells for the state columns."""
@@ -403,6 +428,7 @@ class TranscriptView(HRPermissionMixin, ExportMixin, WagtailAdminTemplateMixin, 
 
     template_name = "hr/transcript.html"
     header_icon = "user"
+    managers_allowed = True  # their own department's people only: anyone else is a 404
     export_fields = ["section", "item", "status", "score", "date", "detail"]
 
     def setup(self, request, *args, **kwargs):
@@ -411,8 +437,8 @@ class TranscriptView(HRPermissionMixin, ExportMixin, WagtailAdminTemplateMixin, 
 
     @cached_property
     def person(self):
-        return get_object_or_404(get_user_model().objects.select_related("employee__department", "employee__manager"),
-                                 pk=self.user_id)
+        people = get_user_model().objects.filter(self.scope.people())
+        return get_object_or_404(people.select_related("employee__department", "employee__manager"), pk=self.user_id)
 
     @cached_property
     def data(self):

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import report_views, views
+from . import report_views, skill_views, views
 
 app_name = "hr_reports"
 urlpatterns = [
@@ -21,4 +21,12 @@ urlpatterns = [
     path("people/import/", views.ImportPeopleView.as_view(), name="import_people"),
     path("certificates/<int:certificate_id>/revoke/", views.RevokeCertificateView.as_view(), name="revoke"),
     path("assign/", views.AssignCourseView.as_view(), name="assign"),
+    path("skills/", skill_views.SkillsHeatmapView.as_view(), name="skills"),
+    path("skills/results/", skill_views.SkillsHeatmapView.as_view(results_only=True), name="skills_results"),
+    path("skills/people/", skill_views.SkillPeopleView.as_view(), name="skill_people"),
+    path("skills/people/results/", skill_views.SkillPeopleView.as_view(results_only=True),
+         name="skill_people_results"),
+    path("skills/readiness/", skill_views.ReadinessView.as_view(), name="readiness"),
+    path("skills/readiness/results/", skill_views.ReadinessView.as_view(results_only=True),
+         name="readiness_results"),
 ]

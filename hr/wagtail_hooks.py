@@ -12,7 +12,7 @@ from wagtail.permissions import register_permission_policy
 from accounts.models import Department
 
 from .departments import DepartmentPermissionPolicy, DepartmentViewSet
-from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_REPORTS
+from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_OWN_DEPARTMENT, VIEW_REPORTS
 
 # Before anything asks for Department's policy (Wagtail would make a per-model fallback).
 register_permission_policy(Department, DepartmentPermissionPolicy(Department))
@@ -29,18 +29,26 @@ def register_departments():
 
 
 class PermissionMenuItem(MenuItem):
+    """Shown to holders of `permission` (or of any of several)."""
+
     def __init__(self, label, url_name, permission, **kwargs):
         super().__init__(label, reverse(url_name), **kwargs)
-        self.permission = permission
+        self.permissions = (permission,) if isinstance(permission, str) else permission
 
     def is_shown(self, request):
-        return request.user.has_perm(self.permission)
+        return any(request.user.has_perm(permission) for permission in self.permissions)
+
+
+HR_OR_MANAGER = (VIEW_REPORTS, VIEW_OWN_DEPARTMENT)  # a manager's views show their own department
 
 
 def _hr_menu():
-    """Revocation has no entry: it is reached from a transcript or the expiring list."""
+    """Revocation has no entry: it is reached from a transcript or the expiring list; the people
+    behind a skill from the skills heatmap."""
     return Menu(items=[
-        PermissionMenuItem(_("Compliance matrix"), "hr_reports:matrix", VIEW_REPORTS, icon_name="table", order=100),
+        PermissionMenuItem(_("Compliance matrix"), "hr_reports:matrix", HR_OR_MANAGER, icon_name="table", order=100),
+        PermissionMenuItem(_("Skills"), "hr_reports:skills", HR_OR_MANAGER, icon_name="table", order=110),
+        PermissionMenuItem(_("Role readiness"), "hr_reports:readiness", HR_OR_MANAGER, icon_name="user", order=120),
         PermissionMenuItem(_("Department summary"), "hr_reports:summary", VIEW_REPORTS, icon_name="list-ul", order=200),
         PermissionMenuItem(
             _("Expiring certificates"), "hr_reports:expiring", VIEW_REPORTS, icon_name="time", order=300
