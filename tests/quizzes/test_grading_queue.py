@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -98,6 +99,15 @@ def test_only_graders_reach_the_queue_and_the_grading_page(client, capstone, rol
             assert response["Location"].split("?")[0].replace("/zh-hans", "") == location, url
     assert client.post(grade_url(essay), LEVELS).status_code == 302  # graded, or turned away
     assert GradeChange.objects.exists() is (role == "instructor")
+
+
+def test_a_grade_posted_without_the_csrf_token_is_refused(grader, capstone):  # noqa: F811
+    _tree, quiz, trainee = capstone
+    _attempt, essay = submitted(quiz, trainee)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(grader)
+    assert client.post(grade_url(essay), LEVELS).status_code == 403
+    assert not GradeChange.objects.exists()
 
 
 def test_an_essay_not_in_the_queue_is_a_404(grader_client, grader, capstone):  # noqa: F811
