@@ -5,6 +5,7 @@ the CMS are never overwritten. The one addition to an existing rule: when a load
 capstone, the course rule gains it as a requirement, so installations from before the capstone
 ask for it too; a requirement an editor later removes stays removed."""
 
+from quizzes.curriculum import CAPSTONE_SLUG
 from quizzes.models import QuizPage
 
 from .models import CertificateRule, RuleRequirement
@@ -31,7 +32,7 @@ def write_certificate_rules(source, pages, report):
     exam = QuizPage.objects.child_of(course).filter(slug="final-exam").first()
     if exam is None:
         return
-    capstone = QuizPage.objects.child_of(course).filter(slug="capstone").first()
+    capstone = QuizPage.objects.child_of(course).filter(slug=CAPSTONE_SLUG).first()
     slug, title, title_en = COURSE_RULE
     rule, created = CertificateRule.objects.get_or_create(slug=slug, defaults={
         "title": title, "title_en": title_en, "exam": exam, "validity_months": VALIDITY_MONTHS,
