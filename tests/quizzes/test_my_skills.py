@@ -51,7 +51,8 @@ def build_framework(skills_per_area=(2, 2), roles=2, requires=None):
     for lower, upper in zip(ladder, ladder[1:]):
         lower.next_role = upper
         lower.save()
-    requires = requires or {0: {0: 1}, **{r: {s: 2 for s in range(len(skills))} for r in range(1, roles)}}
+    if requires is None:
+        requires = {0: {0: 1}, **{r: {s: 2 for s in range(len(skills))} for r in range(1, roles)}}
     for r, needs in requires.items():
         RoleRequirement.objects.bulk_create(RoleRequirement(role=ladder[r], skill=skills[s], level=level)
                                             for s, level in needs.items())
@@ -85,6 +86,14 @@ def test_a_person_without_evidence_sees_every_skill_muted_and_no_role_ready(trai
     assert "role--next" in roles[0]["class"] and "role--next" not in roles[1]["class"]
     assert "not enough evidence" in text(roles[0].select_one(".gaps"))
     assert "answers have been graded" in text(soup.select_one(".skills-practise"))
+
+
+def test_a_framework_without_roles_still_shows_the_skills(trainee, trainee_client):
+    skills, _roles = build_framework(roles=0, requires={})
+    master(trainee, skills[0], 0.5, 3)
+    soup = page(trainee_client)
+    assert "No roles are defined yet" in text(soup.select_one(".skills-roles"))
+    assert len(soup.select(".skill")) == 4 and "50%" in text(soup.select_one(".skill"))
 
 
 def test_a_trainee_sees_their_own_mastery_and_never_anyone_elses(trainee, trainee_client):
