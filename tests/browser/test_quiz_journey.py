@@ -135,7 +135,9 @@ def screenshot(page, name, width, height):
         return
     size = page.viewport_size
     page.set_viewport_size({"width": width, "height": height})
-    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")  # sticky bars at the top
+    # Sticky bars at the top; the admin scrolls inside its own panes.
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0);"
+                  " document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     page.set_viewport_size(size)
 
