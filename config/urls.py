@@ -15,11 +15,14 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("certification.urls")),
+    # The skills framework for HR systems (1EdTech CASE 1.0); the page is under the language prefix.
+    path("skills/case.json", content_views.skills_case, name="skills-case"),
 ]
 
 urlpatterns += i18n_patterns(
     path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("skills/", content_views.skills_framework, name="skills-framework"),
     path("", include("courses.urls")),
     path("", include("quizzes.urls")),
     path("", include("certification.learner_urls")),
