@@ -53,7 +53,7 @@ class ImageBlock(blocks.StructBlock):
 
 class CalloutBlock(blocks.StructBlock):
     kind = blocks.ChoiceBlock(
-        choices=[("tip", _("Tip")), ("note", _("Note")), ("warning", _("Warning"))],
+        choices=[("tip", _("Tip")), ("note", _("Note")), ("warning", _("Warning")), ("exercise", _("Exercise"))],
         default="tip",
         label=_("kind"),
     )
@@ -63,7 +63,7 @@ class CalloutBlock(blocks.StructBlock):
     class Meta:
         icon = "help"
         template = "content/blocks/callout_block.html"
-        description = _("A highlighted tip, note or warning.")
+        description = _("A highlighted tip, note, warning or exercise.")
         preview_value = {"kind": "tip", "title": "小提示", "text": "先定目标，再谈方法。"}
 
 

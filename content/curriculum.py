@@ -17,7 +17,7 @@ import yaml
 from .skills import check_lessons, check_question_skills, read_skills
 from .yamlfiles import LANGUAGES, CurriculumError, Lines, load_yaml
 
-CONTAINER_KINDS = {"tip", "note", "warning", "keypoints"}
+CONTAINER_KINDS = {"tip", "note", "warning", "exercise", "keypoints"}
 CONTAINER_OPEN = re.compile(r"^:::(?P<kind>[\w-]+)[ \t]*(?P<title>.*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPSTONE_FOLDER = "capstone"
