@@ -5,7 +5,8 @@ Each report is a Wagtail `ReportView` used through its public hooks only: `get_q
 django-filter `filterset_class` whose filters really filter that queryset, `columns`, and
 `decorate_paginated_queryset` for what is read per page (the matrix's certificates). Reads
 come from `hr.reports`; exports are our own (`hr.exports`: streamed, formula-safe). Only people
-with HR's view permission (`hr.models.VIEW_REPORTS`: the HR group, superusers) get in; the
+with HR's view permission (`hr.models.VIEW_REPORTS`: the HR group, superusers) get in, and to
+the matrix and transcripts managers too, for their own department subtree (`hr.scope`); the
 admin's own guard turns away everyone without admin access before that.
 """
 
@@ -455,10 +456,8 @@ class TranscriptView(HRPermissionMixin, ExportMixin, WagtailAdminTemplateMixin, 
         return _("Transcript: %(person)s") % {"person": self.person.get_display_name()}
 
     def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("hr_reports:people"), "label": _("People")},
-            {"url": "", "label": self.person.get_display_name()},
-        ]
+        people = [{"url": reverse("hr_reports:people"), "label": _("People")}] if self.scope.is_everyone else []
+        return self.breadcrumbs_items + [*people, {"url": "", "label": self.person.get_display_name()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,4 +1,4 @@
-"""The "HR reports" admin menu, its URLs (hr/urls.py) and the departments' viewset.
+"""The "HR reports" admin menu, its URLs (hr/urls.py) and the departments' and managers' viewsets.
 
 Wagtail wraps hook URLs in its admin-access guard; each view then checks its own HR permission
 (`hr.models`), which the HR group and superusers hold."""
@@ -12,10 +12,12 @@ from wagtail.permissions import register_permission_policy
 from accounts.models import Department
 
 from .departments import DepartmentPermissionPolicy, DepartmentViewSet
-from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_OWN_DEPARTMENT, VIEW_REPORTS
+from .managers import ManagerPermissionPolicy, ManagerViewSet
+from .models import ASSIGN_COURSE, IMPORT_PEOPLE, VIEW_OWN_DEPARTMENT, VIEW_REPORTS, ManagerScope
 
 # Before anything asks for Department's policy (Wagtail would make a per-model fallback).
 register_permission_policy(Department, DepartmentPermissionPolicy(Department))
+register_permission_policy(ManagerScope, ManagerPermissionPolicy(ManagerScope))
 
 
 @hooks.register("register_admin_urls")
@@ -26,6 +28,11 @@ def register_hr_urls():
 @hooks.register("register_admin_viewset")
 def register_departments():
     return DepartmentViewSet("hr_departments")
+
+
+@hooks.register("register_admin_viewset")
+def register_managers():
+    return ManagerViewSet("hr_managers")
 
 
 class PermissionMenuItem(MenuItem):
@@ -59,6 +66,7 @@ def _hr_menu():
             _("Import people"), "hr_reports:import_people", IMPORT_PEOPLE, icon_name="upload", order=600
         ),
         PermissionMenuItem(_("Departments"), "hr_departments:index", IMPORT_PEOPLE, icon_name="group", order=700),
+        PermissionMenuItem(_("Managers"), "hr_managers:index", IMPORT_PEOPLE, icon_name="user", order=800),
     ])
 
 
