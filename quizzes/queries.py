@@ -91,8 +91,8 @@ def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
         return _enrol_first(parent)
     unfinished = next((card.page for card in cards if not card.done), None)
     if quiz.requires_modules_complete and unfinished is not None:
-        return _("The final exam opens once every module is done: finish “%(module)s” first.") % {
-            "module": unfinished.title}
+        return _("“%(quiz)s” opens once every module is done: finish “%(module)s” first.") % {
+            "quiz": quiz.title, "module": unfinished.title}
     return None
 
 

@@ -126,11 +126,12 @@ def test_a_passing_submit_that_renews_a_certificate_does_not_grow_with_history(
     attempt = quiz_api.start_attempt(enrolled, quiz_setup.quiz)
     for question in AttemptQuestion.objects.filter(attempt=attempt):
         quiz_api.save_answer(enrolled, attempt.pk, question.position, right_answer(question.spec))
-    # savepoint, the attempt to grade, claim; the module: its page, its completion (savepoint,
-    # already there, release); the rules: ids, rules, requirements, the person's passes, the
-    # current certificate; the certificate: savepoint, retire the old, insert the new, link
-    # them, release; release
-    with django_assert_num_queries(18):
+    # savepoint, the attempt to grade, claim, its scored questions with their skills (none
+    # here: no mastery to write); the module: its page, its completion (savepoint, already
+    # there, release); the rules: ids, rules, requirements, the person's passes, the current
+    # certificate; the certificate: savepoint, retire the old, insert the new, link them,
+    # release; release
+    with django_assert_num_queries(19):
         graded = quiz_api.submit_attempt(enrolled, attempt.pk)
     assert graded.passed
     assert Certificate.objects.get(user=enrolled, rule=rule, is_current=True).source_attempt_id == graded.pk

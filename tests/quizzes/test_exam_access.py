@@ -80,7 +80,7 @@ def test_the_exam_stays_locked_until_every_module_is_done(client, trainee, exam,
     finish_modules(trainee, quiz_setup, count=1)
     response = _start(client, exam)
     assert response.status_code == 403 and not Attempt.objects.exists()
-    assert "The final exam opens once every module is done: finish “模块2” first." in response.content.decode()
+    assert f"“{exam.title}” opens once every module is done: finish “模块2” first." in response.content.decode()
     page, reason = _page(client, trainee, exam)
     assert "模块2" in reason and reason in page and start_url(exam) not in page
 
