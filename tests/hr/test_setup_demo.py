@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import Avg
 
 from accounts.models import Department, EmployeeProfile
 from certification.models import Certificate, CertificateRule
 from courses.curriculum import load_curriculum
 from courses.models import Assignment, Enrolment
 from quizzes import marking
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, GradeChange, QuizPage
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, GradeChange, QuizPage, SkillMastery
 from tests.conftest import write_curriculum
 from tests.quizzes.test_capstone import MODULE_QUESTIONS
 
@@ -75,3 +76,32 @@ def test_setup_demo_leaves_one_capstone_graded_with_its_rubric_and_one_awaiting_
     best = {c["key"]: len(c["levels"]) - 1 for c in revision.spec["essay"]["rubric"]}
     marking.grade_essay(instructor, revision.pk, {"levels": best, "feedback": "计划完整，测算清楚。"})
     assert Certificate.objects.filter(user=trainee, rule=course_rule, is_current=True).exists()
+
+
+SKILLS = """\
+levels: {1: {zh-hans: 入门, en: Foundation}, 2: {zh-hans: 熟练, en: Practitioner}, 3: {zh-hans: 专家, en: Expert}}
+areas:
+  - slug: user-operations
+    name: {zh-hans: 用户运营, en: User operations}
+    skills:
+      - slug: segmentation
+        name: {zh-hans: 分层, en: Segmentation}
+        levels: {1: {zh-hans: 一, en: One}, 2: {zh-hans: 二, en: Two}, 3: {zh-hans: 三, en: Three}}
+"""
+
+
+def test_demo_teams_differ_in_the_skills_they_answer_well(db, settings, tmp_path):
+    """Each team's first attempts follow its profile through real grading, so one skill area
+    has different mastery in different teams: the skills heatmap's story."""
+    settings.DEMO_MODE = True
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    (folder / "skills.yaml").write_text(SKILLS, encoding="utf-8")
+    (folder / "01-module-1" / "questions.yaml").write_text("".join(
+        f"- key: seg-{n}\n  type: true_false\n  skills: [segmentation]\n"
+        f"  stem: {{zh-hans: 分层{n}, en: Segments {n}}}\n  answer: true\n" for n in range(10)), encoding="utf-8")
+    load_curriculum(folder)
+    call_command("setup_demo", stdout=io.StringIO())
+    by_team = dict(
+        SkillMastery.objects.filter(skill__slug="segmentation", user__employee__isnull=False)
+        .values_list("user__employee__department__code").annotate(mean=Avg("value")))
+    assert by_team["user-ops-team"] == 1.0 and by_team["data-team"] < 0.9, by_team

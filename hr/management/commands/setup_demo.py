@@ -6,9 +6,13 @@
   work; grading it at 60 % or more issues the course certificate);
 - instructor@demo.local and hr@demo.local;
 - a small organisation (运营中心 with three teams) whose people between them show every state
-  of the HR compliance matrix: current, expiring, expired, missing and overdue.
+  of the HR compliance matrix: current, expiring, expired, missing and overdue;
+- skills with a story: each team answers its own area's questions well and another area's
+  poorly (SKILL_PROFILES), so HR's heatmap shows the data team strong in data and weak in
+  campaigns; the demo trainee misses the questions of two skills the next role needs.
 """
 
+import random
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -52,6 +56,14 @@ PEOPLE = [
     ("ma.tao@demo.local", "马涛 Ma Tao", "data-team", 0, None),
 ]
 OVERDUE_TEAM = "data-team"  # assigned with a due date already past
+# The chance a team's people answer a question of a skill area (or a skill) right; 0.9 elsewhere.
+# A quiz failed this way is taken again and passed, as people do, so both attempts are evidence.
+SKILL_PROFILES = {
+    "user-ops-team": {"user-operations": 1.0, "content-community": 0.95, "data": 0.5},
+    "campaign-team": {"campaigns": 1.0, "data": 0.35, "strategy-management": 0.6},
+    "data-team": {"data": 1.0, "campaigns": 0.3, "user-operations": 0.65},
+}
+TRAINEE_PROFILE = {"team-leadership": 0.0, "performance-management": 0.0}
 
 
 class Command(BaseCommand):
@@ -89,23 +101,32 @@ class Command(BaseCommand):
         api.enrol_learner(trainee, course)
         modules = list(ModulePage.objects.child_of(course).live())
         for module in modules:  # all of them: the capstone opens once every module is done
-            self._finish_module(trainee, module)
-        self._pass(trainee, QuizPage.objects.child_of(course).live().filter(slug="final-exam").first())
+            self._finish_module(trainee, module, TRAINEE_PROFILE)
+        self._pass(trainee, QuizPage.objects.child_of(course).live().filter(slug="final-exam").first(),
+                   TRAINEE_PROFILE)
         first = Certificate.objects.filter(user=trainee, is_current=True, rule__exam__path__startswith=modules[0].path)
         first.update(valid_until=timezone.now() + timedelta(days=21))  # expiring soon
 
-    def _finish_module(self, user, module):
+    def _finish_module(self, user, module, profile=None):
         for lesson in LessonPage.objects.child_of(module).live():
             api.complete_lesson(user, lesson)
-        self._pass(user, QuizPage.objects.child_of(module).live().first())
+        self._pass(user, QuizPage.objects.child_of(module).live().first(), profile)
 
-    def _pass(self, user, quiz):
+    def _pass(self, user, quiz, profile=None):
+        """Pass `quiz`: first answering as `profile` says ({area or skill slug: the chance of a
+        right answer}), then, if that failed, a second attempt answered right."""
         if quiz is None or Attempt.objects.filter(user=user, quiz_key=quiz.translation_key, passed=True).exists():
             return
-        attempt = quiz_api.start_attempt(user, quiz)
-        for question in AttemptQuestion.objects.filter(attempt=attempt):
-            quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
-        quiz_api.submit_attempt(user, attempt.pk)
+        rng = random.Random(f"{user.email}:{quiz.slug}")  # the same story on every machine
+        for answering in (profile, None):  # a skill's own chance, else its area's, else 0.9
+            attempt = quiz_api.start_attempt(user, quiz)
+            for question in AttemptQuestion.objects.filter(attempt=attempt).prefetch_related("question__skills__area"):
+                chance = min((answering.get(skill.slug, answering.get(skill.area.slug, 0.9))
+                              for skill in question.question.skills.all()), default=0.9) if answering else 1
+                if rng.random() < chance:
+                    quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
+            if quiz_api.submit_attempt(user, attempt.pk).passed:
+                return
 
     def _capstone(self, trainee, course, *, grader):
         """A first answer graded by the instructor through the real marking path, then the
@@ -153,7 +174,7 @@ class Command(BaseCommand):
             })
             api.enrol_learner(person, course)
             for module in modules[:passed]:
-                self._finish_module(person, module)
+                self._finish_module(person, module, SKILL_PROFILES[team])
             self._apply_fate(person, fate)
         today = timezone.localdate()
         api.assign_course(course, department=departments["ops-center"], due_date=today + timedelta(days=45), by=hr)
