@@ -1,8 +1,12 @@
 import re
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import Certificate
+from content.models import Skill
+from quizzes.models import Question, QuestionTag, QuizDraw
+
+from .models import Certificate, RuleRequirement
 
 CODE_SHAPE = re.compile(r"^OPS-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 
@@ -26,3 +30,16 @@ def certificates_of(user):
     for certificate in certificates:
         certificate.current_status = certificate.status_at(now)
     return certificates
+
+
+def skills_evidenced(rule):
+    """The framework's skills a rule's certificate evidences, in framework order, in one query:
+    the skills of the live questions its exam and its other required quizzes can draw, each quiz
+    in its own language, and for a draw limited to a tag only the questions with that tag (as
+    `quizzes.api.start_attempt` draws)."""
+    quizzes = Q(quiz_id=rule.exam_id) | Q(quiz_id__in=RuleRequirement.objects.filter(rule_id=rule.pk).values("quiz_id"))
+    tagged = QuestionTag.objects.filter(content_object_id=OuterRef(OuterRef("pk")), tag__name=OuterRef("tag"))
+    draws = QuizDraw.objects.filter(quizzes, bank_id=OuterRef("bank_id"), quiz__locale_id=OuterRef("locale_id")).filter(
+        Q(tag="") | Exists(tagged))
+    drawn = Question.objects.filter(skills=OuterRef("pk"), live=True).filter(Exists(draws))
+    return list(Skill.objects.filter(Exists(drawn)).order_by("area__sort_order", "area__slug", "sort_order", "slug"))

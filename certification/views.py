@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .credentials import signed_credential
 from .models import Certificate
-from .queries import certificates_of, normalise_code
+from .queries import certificates_of, normalise_code, skills_evidenced
 
 
 def _noindex(response):
@@ -14,19 +14,22 @@ def _noindex(response):
 
 
 def verify(request, public_id):
-    """Public: anyone with the link sees holder, achievement, dates, issuer and status."""
+    """Public: anyone with the link sees holder, achievement, dates, issuer, status and the skills
+    the certificate evidences (linked to the public framework page)."""
     certificate = (
         Certificate.objects.select_related("rule").filter(public_id=public_id).first()
     )
     if certificate is None:
         raise Http404
-    history = certificate.user.certificates.filter(rule=certificate.rule).order_by("-issued_at").only(
-        "public_id", "code", "issued_at", "valid_until", "is_current", "revoked_at"
-    )
+    # By ids, not `certificate.user.certificates`: that reads the holder, and its rows would each
+    # read their deferred user_id to link back to them (a query per renewal).
+    history = Certificate.objects.filter(user_id=certificate.user_id, rule_id=certificate.rule_id).order_by(
+        "-issued_at").only("public_id", "code", "issued_at", "valid_until", "is_current", "revoked_at")
     return _noindex(render(request, "certification/verify.html", {
         "certificate": certificate,
         "status": certificate.status_at(timezone.now()),
         "history": list(history),
+        "skills": skills_evidenced(certificate.rule),
     }))
 
 
@@ -73,4 +76,5 @@ def credential(request, public_id):
     certificate = Certificate.objects.select_related("rule").filter(public_id=public_id).first()
     if certificate is None:
         raise Http404
-    return _noindex(JsonResponse(signed_credential(certificate, request), json_dumps_params={"ensure_ascii": False}))
+    document = signed_credential(certificate, request, skills=skills_evidenced(certificate.rule))
+    return _noindex(JsonResponse(document, json_dumps_params={"ensure_ascii": False}))

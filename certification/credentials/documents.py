@@ -2,9 +2,12 @@
 needs to check them: the issuer profile with the public key, and the revocation status list.
 
 - A credential is an `OpenBadgeCredential` secured with an embedded Data Integrity proof
-  (`eddsa-rdfc-2022`, see `dataintegrity`). It is a pure function of the certificate and its rule,
-  signed on each request: Ed25519 is deterministic and the proof's `created` is the issue time, so
-  every download of a certificate is the same document (until its rule's description is edited).
+  (`eddsa-rdfc-2022`, see `dataintegrity`). It is a pure function of the certificate, its rule and
+  the skills the rule's quizzes evidence, signed on each request: Ed25519 is deterministic and the
+  proof's `created` is the issue time, so every download of a certificate is the same document
+  (until its rule's description, or the skills its quizzes draw on, change).
+- The achievement lists those skills as OB 3.0 `alignment`s: each names a CFItem of our CASE
+  export (content.framework), whose URI is the skill's anchor on the public framework page.
 - The issuer is `/credentials/issuer.json`; its `#key-1` is the Multikey that signs everything.
   The key comes from `CREDENTIAL_SIGNING_KEY` (PEM, or base64 of the 32-byte seed); without it, it is
   derived from SECRET_KEY, which suits development and tests only (docs/deploy.md).
@@ -32,6 +35,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+
+from content import framework
 
 from ..models import Certificate
 from . import dataintegrity
@@ -122,7 +127,22 @@ def _urn(*parts):
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([_base_url(), *map(str, parts)])))
 
 
-def _achievement(certificate):
+def _alignment(skill):
+    """A skill of the framework as an OB 3.0 Alignment to its CASE item (CFItem)."""
+    alignment = {
+        "type": ["Alignment"],
+        "targetName": skill.name_en or skill.name,
+        "targetUrl": framework.skill_uri(skill.slug),
+        "targetFramework": framework.FRAMEWORK_NAME,
+        "targetCode": skill.slug,
+        "targetType": "CFItem",
+    }
+    if description := skill.description_en or skill.description:
+        alignment["targetDescription"] = description
+    return alignment
+
+
+def _achievement(certificate, skills):
     rule = certificate.rule
     achievement = {
         "id": _urn("achievements", rule.pk),
@@ -135,6 +155,8 @@ def _achievement(certificate):
             f"Valid for {rule.validity_months} months; passing the exam again renews it."
         )},
     }
+    if skills:
+        achievement["alignment"] = [_alignment(skill) for skill in skills]
     if certificate.score is not None:
         achievement["resultDescription"] = [{
             "id": _urn("achievements", rule.pk, "score"),
@@ -147,7 +169,7 @@ def _achievement(certificate):
     return achievement
 
 
-def _subject(certificate):
+def _subject(certificate, skills):
     subject = {
         "type": ["AchievementSubject"],
         "identifier": [{
@@ -156,7 +178,7 @@ def _subject(certificate):
             "hashed": False,
             "identityHash": certificate.holder_name,
         }],
-        "achievement": _achievement(certificate),
+        "achievement": _achievement(certificate, skills),
     }
     if certificate.score is not None:
         subject["result"] = [{
@@ -167,8 +189,9 @@ def _subject(certificate):
     return subject
 
 
-def credential_for(certificate: Certificate):
-    """The unsigned OpenBadgeCredential of a certificate (names in English, both in `description`)."""
+def credential_for(certificate: Certificate, skills=()):
+    """The unsigned OpenBadgeCredential of a certificate (names in English, both in `description`);
+    `skills`: the framework skills it evidences (`certification.queries.skills_evidenced`)."""
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": _url("verify", certificate.public_id),
@@ -183,7 +206,7 @@ def credential_for(certificate: Certificate):
         "description": f"{certificate.achievement} · {certificate.achievement_en}",
         "validFrom": _timestamp(certificate.issued_at),
         "validUntil": _timestamp(certificate.valid_until),
-        "credentialSubject": _subject(certificate),
+        "credentialSubject": _subject(certificate, skills),
         "credentialStatus": {
             "id": f"{status_list_url()}#{certificate.pk}",
             "type": "BitstringStatusListEntry",
@@ -194,9 +217,10 @@ def credential_for(certificate: Certificate):
     }
 
 
-def signed_credential(certificate: Certificate, request=None):
+def signed_credential(certificate: Certificate, request=None, *, skills=()):
     return dataintegrity.sign(
-        credential_for(certificate), signing_key(), verification_method=key_id(), created=certificate.issued_at
+        credential_for(certificate, skills), signing_key(), verification_method=key_id(),
+        created=certificate.issued_at,
     )
 
 
