@@ -182,6 +182,9 @@ def _one_language(raw, lang):
                     "tolerance": f.get("tolerance"), "match": f.get("tolerance_type", "relative"),
                     "feedback": text(f.get("feedback") or "", *at, "feedback")}
                    for f, at in zip(raw["formulas"], paths)]
+    elif kind == "sql":
+        answers = [{"text": str(_field(raw, "query")).strip(), "fraction": 1}]
+        paths = [("query",)]
     elif kind == "essay":
         answers, paths = [], []
     else:
@@ -196,6 +199,7 @@ def _one_language(raw, lang):
         "skills": raw.get("skills") or [],
         "units": ", ".join(raw.get("units") or []),
         "calculation": _calculation(raw) if kind == "calculated" else {},
+        "lab": _lab(raw) if kind == "sql" else {},
         "essay": _essay(raw, text) if kind == "essay" else {},
         "answers": answers,
     }, paths
@@ -209,6 +213,15 @@ def _calculation(raw):
         raise _FieldError(("wildcards",), "wildcards map each name to its range, e.g. visitors: {min: 1000, max: 9000}")
     datasets = [{"name": str(name), **spec} for name, spec in wildcards.items()]
     return {"datasets": datasets, "display": raw.get("display") or {"format": "decimals", "length": 2}}
+
+
+def _lab(raw):
+    """`lab: {dataset, variants, …}` as the question's lab (quizzes.labs checks it and runs the
+    reference query, the question's `query`, on the dataset)."""
+    lab = _field(raw, "lab")
+    if not isinstance(lab, dict):
+        raise _FieldError(("lab",), "lab maps settings to values, e.g. {dataset: shop, variants: 8}")
+    return dict(lab)
 
 
 def _essay(raw, text):
