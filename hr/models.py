@@ -50,3 +50,30 @@ class ManagerScope(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.department}"
+
+
+class SkillSummaryBuild(models.Model):
+    """One build of the skills heatmap's summary (`hr.skill_summary`), for the state of the
+    data its `digest` names. Shared by every worker and server, unlike a per-process cache."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = []
+
+
+class SkillSummary(models.Model):
+    """Per department (its own people, not those below) and skill: how many active employees
+    have enough evidence of the skill, and the sum of their levels. The heatmap adds these up
+    by department path instead of aggregating every person's mastery on each request."""
+
+    build = models.ForeignKey(SkillSummaryBuild, on_delete=models.CASCADE, related_name="rows")
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey("content.Skill", on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+
+    class Meta:
+        default_permissions = []
+        constraints = [models.UniqueConstraint(fields=["build", "department", "skill"], name="hr_skillsummary_once")]

@@ -14,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 
@@ -131,20 +133,33 @@ class SkillsHeatmapView(HRReportView):
         return context
 
     def grid_row(self, row, columns):
-        """A row as the template draws it: its header and one ready-made cell per column."""
+        """A row as the template draws it: its header and its cells' HTML, made here rather than
+        by the template: a page has hundreds of cells, and the template's number formatting and
+        plural look-ups per cell cost more than the rest of the page."""
         people_url = reverse("hr_reports:skill_people")
         department = {"department": row.department.pk} if row.department else {}
+        below, empty = str(_("below the required level")), str(_("not enough evidence"))
         cells = []
         for column in columns:
             cell = row.cell(column.id)
+            if not cell.people:
+                cells.append(format_html('<td class="hr-heat hr-heat--none" data-average="" data-people="0">'
+                                         '<span aria-hidden="true">—</span><span class="w-sr-only">{}</span></td>',
+                                         empty))
+                continue
             average = cell.average
-            cells.append({
-                "people": cell.people, "average": None if average is None else f"{average:.1f}",
-                "band": skills.band(average), "skill": column.name,
-                "below": column.required is not None and average is not None and average < column.required,
-                "url": f"{people_url}?{urlencode({'skill': column.id, **department})}",
-            })
-        return {"row": row, "cells": cells}
+            marker = format_html('<span class="hr-heat-below" title="{}"> ▼<span class="w-sr-only">{}</span></span>',
+                                 below, below) if column.required is not None and average < column.required else ""
+            cells.append(format_html(
+                '<td class="hr-heat hr-heat--{}" data-average="{}" data-people="{}"><a href="{}">'
+                '<span class="hr-heat-value">{}</span>{} <span class="hr-heat-n">{}</span></a></td>',
+                skills.band(average), f"{average:.1f}", cell.people,
+                f"{people_url}?{urlencode({'skill': column.id, **department})}", f"{average:.1f}", marker,
+                self.people_label(cell.people)))
+        return {"row": row, "cells": mark_safe("".join(cells))}
+
+    def people_label(self, count):
+        return ngettext("%(people)d person", "%(people)d people", count) % {"people": count}
 
 
 # The people behind a cell ------------------------------------------------------------------------------
@@ -193,8 +208,9 @@ class SkillPeopleView(HRReportView):
             Column("evidence", label=_("Graded answers")),
         ]
 
-    def export_row(self, row):
-        return skills.people_export_row(row, self.skill.localized_name())
+    def export_rows(self):
+        return skills.people_export_rows(self.get_filtered_queryset(), self.skill.localized_name(),
+                                         chunk_size=self.export_chunk_size)
 
     def get_breadcrumbs_items(self):
         """HR reports › Skills (the heatmap this cell belongs to) › this list."""

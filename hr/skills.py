@@ -9,10 +9,11 @@ and the drill-down speak in, so a cell reads against a role's required level dir
 
 A heatmap row is a department with everything below it. Departments are treebeard paths, so
 the rows under a department of depth d are the distinct first (d + 1) × steplen characters of
-its people's department paths: the whole heatmap is one aggregate query grouped by that prefix
-and the skill, whatever the number of people, departments and skills (plus one such query for
-the number of people per row). Sums and counts add up, so the chosen department's own row (or
-"All departments") is the sum of its groups, people placed in the department itself included.
+their department paths: the whole grid is one aggregate query grouped by that prefix and the
+skill, whatever the number of people, departments and skills. It adds up `SkillSummary` (per
+department and skill, built once per state of the data by `skill_summary`), not every person's
+mastery. Sums and counts add up, so the chosen department's own row (or "All departments") is
+the sum of its groups, people placed in the department itself included.
 """
 
 from dataclasses import dataclass, field
@@ -21,14 +22,18 @@ from itertools import islice
 from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Department, EmployeeProfile
+from accounts.models import Department
 from content.models import RoleRequirement, Skill
 from quizzes.mastery import MIN_EVIDENCE
 from quizzes.models import SkillMastery
 from quizzes.readiness import readiness
+
+from . import skill_summary
+from .models import SkillSummary
 
 PATH = "user__employee__department__path"
 TOP_LEVEL = 3  # the heatmap's scale: levels 0–3
@@ -109,25 +114,25 @@ def names_above(department):
 
 def heatmap(root, departments, columns, *, root_names=""):
     """[HeatRow]: first `root` (or all departments) as a whole, then each of `departments` (the
-    children of `root`, or the top-level departments) with everything below it. Two queries:
-    the mastery aggregate and the people per row."""
+    children of `root`, or the top-level departments) with everything below it. Four queries
+    (the people per department, the data's state, its summary build, the summary aggregate);
+    when the data changed since the last build, that build's queries too (`skill_summary`)."""
     length = (root.depth + 1) * Department.steplen if root else Department.steplen
     prefix = root.path if root else ""
-    mastery = SkillMastery.objects.filter(evidence__gte=MIN_EVIDENCE, user__is_active=True,
-                                          **{f"{PATH}__startswith": prefix})
+    staff = skill_summary.staff()
+    build = skill_summary.build_for(skill_summary.digest_of(staff))
+    summary = SkillSummary.objects.filter(build=build, department__path__startswith=prefix)
     if any(column.required is not None for column in columns):
-        mastery = mastery.filter(skill_id__in=[column.id for column in columns])
-    groups = (mastery.annotate(row=Substr(PATH, 1, length)).values("row", "skill_id")
-              .annotate(total=Sum("level"), people=Count("pk")).order_by())
-    staff = (EmployeeProfile.objects.filter(user__is_active=True, department__path__startswith=prefix)
-             .annotate(row=Substr("department__path", 1, length)).values("row").annotate(people=Count("pk"))
-             .order_by())
+        summary = summary.filter(skill_id__in=[column.id for column in columns])
+    groups = (summary.annotate(row=Substr("department__path", 1, length)).values("row", "skill_id")
+              .annotate(people=Sum("people"), total=Sum("total")).order_by())
     total = HeatRow(root, root_names, is_total=True)
     rows = {d.path: HeatRow(d, f"{root_names}/{d.name}" if root_names else d.name) for d in departments}
-    for group in staff:
-        total.people += group["people"]
-        if group["row"] in rows:
-            rows[group["row"]].people += group["people"]
+    for _id, path, people, _ids in staff:
+        if path.startswith(prefix):
+            total.people += people
+            if path[:length] in rows:
+                rows[path[:length]].people += people
     for group in groups:
         cell = HeatCell(group["people"], group["total"] or 0)
         total.cells.setdefault(group["skill_id"], HeatCell()).add(cell)
@@ -212,13 +217,20 @@ PEOPLE_EXPORT_FIELDS = ["employee_id", "person", "email", "department", "skill",
                         "updated_at"]
 
 
-def people_export_row(row, skill_name):
-    employee = row.user.employee
-    return {
-        "employee_id": employee.employee_id, "person": row.user.get_display_name(), "email": row.user.email,
-        "department": employee.department.name, "skill": skill_name, "level": row.level,
-        "value": round(row.value, 3), "evidence": row.evidence, "updated_at": row.updated_at,
-    }
+def people_export_rows(mastery, skill_name, *, chunk_size):
+    """One dict per row of `mastery` (the people behind a cell), read as plain values in chunks:
+    model instances with their person and department cost four times as much per row."""
+    zone = timezone.get_current_timezone()
+    values = mastery.values_list("user__employee__employee_id", "user__display_name", "user__first_name",
+                                 "user__last_name", "user__email", "user__username",
+                                 "user__employee__department__name", "level", "value", "evidence", "updated_at")
+    for employee_id, display, first, last, email, username, department, level, value, evidence, updated in (
+            values.iterator(chunk_size=chunk_size)):
+        yield {
+            "employee_id": employee_id, "person": display or f"{first} {last}".strip() or email or username,
+            "email": email, "department": department, "skill": skill_name, "level": level,
+            "value": round(value, 3), "evidence": evidence, "updated_at": updated.astimezone(zone).date(),
+        }
 
 
 # Readiness for roles ------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ import io
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import EmployeeProfile
 from content.models import Role, RoleRequirement, Skill, SkillArea
 from courses import api as courses_api
 from quizzes.models import Question, SkillMastery
@@ -296,8 +298,9 @@ def test_readiness_says_who_is_ready_for_which_role(client, hr, ready, departmen
 # Through real grading ----------------------------------------------------------------------------------
 
 def test_a_grade_reaches_the_heatmap_through_mastery(client, hr, departments, practice_quiz):  # noqa: F811
-    """A trainee in 用户运营组 answers two of three data questions right: grading writes their
-    mastery (2/3 → level 2), and the heatmap shows it with no further step."""
+    """A trainee in 用户运营组 answers one of three data questions right, then all three: each
+    grade writes their mastery (1/3 → level 0, then 4/6 → level 2, the same row updated), and
+    the heatmap, already viewed before, shows each at once."""
     area = SkillArea.objects.create(slug="data", name="数据", name_en="Data")
     skill = Skill.objects.create(slug="analysis", area=area, name="数据分析", name_en="Data analysis")
     _tree, quiz = practice_quiz(choice("g1"), choice("g2"), choice("g3"))
@@ -306,10 +309,28 @@ def test_a_grade_reaches_the_heatmap_through_mastery(client, hr, departments, pr
         question.save()
     person = make_employee("gia@example.com", departments["ops-users"], display_name="Gia")
     courses_api.enrol_learner(person, quiz.get_parent().get_parent().specific)
-    take(quiz, person, right={"g1", "g2"})
     client.force_login(hr)
-    assert cells(html_of(client, URL, {"department": departments["ops"].pk}))["ops-users"] == {"analysis": ("2.0", 1)}
+    params = {"department": departments["ops"].pk}
+    assert cells(html_of(client, URL, params))["ops-users"] == {"analysis": (None, 0)}
+    take(quiz, person, right={"g1"})
+    assert cells(html_of(client, URL, params))["ops-users"] == {"analysis": ("0.0", 1)}
+    take(quiz, person, right={"g1", "g2", "g3"})
+    assert cells(html_of(client, URL, params))["ops-users"] == {"analysis": ("2.0", 1)}
     assert "Gia" in html_of(client, PEOPLE, {"skill": skill.pk})
+
+
+def test_the_heatmap_follows_people_joining_moving_and_leaving(client, hr, team, departments):
+    client.force_login(hr)
+    params = {"department": departments["ops"].pk}
+    assert cells(html_of(client, URL, params))["ops-users"]["analysis"] == ("2.5", 2)
+    EmployeeProfile.objects.filter(user=team["bob"]).update(department=departments["ops-content"])
+    rows = cells(html_of(client, URL, params))
+    assert rows["ops-users"]["analysis"] == ("3.0", 1) and rows["ops-content"]["analysis"] == ("1.5", 2)
+    get_user_model().objects.filter(pk=team["ann"].pk).update(is_active=False)
+    assert cells(html_of(client, URL, params))["ops-users"]["analysis"] == (None, 0)
+    newcomer = make_employee("hal@example.com", departments["ops-users"], display_name="Hal")
+    master(newcomer, Skill.objects.get(slug="analysis"), 1)
+    assert cells(html_of(client, URL, params))["ops-users"]["analysis"] == ("1.0", 1)
 
 
 # Query counts -----------------------------------------------------------------------------------------
@@ -344,15 +365,15 @@ def test_the_heatmap_costs_the_same_queries_whatever_the_size(client, hr, depart
     role, _made = grow(departments, people, skills)
     client.force_login(hr)
     params = {"department": departments["ops"].pk, "role": role.pk}
-    client.get(URL, params)
+    with CaptureQueriesContext(connection) as first:
+        client.get(URL, params)
+    built = [q["sql"] for q in first.captured_queries if "GROUP BY" in q["sql"] and "quizzes_skillmastery" in q["sql"]]
+    assert len(built) == 1  # the summary: everyone's mastery in one aggregate, once
     with CaptureQueriesContext(connection) as captured:
         assert client.get(URL, params).status_code == 200
-    mastery = [q["sql"] for q in captured.captured_queries if "quizzes_skillmastery" in q["sql"]]
-    assert len(mastery) == 1 and "GROUP BY" in mastery[0]  # the whole grid: one aggregate, not a query per cell
-    # session, user, HR's permissions (user's, group's), the admin's user profile; the chosen
-    # department, the role; the rows (sub-departments), the role's requirements, its skills, the
-    # names above the department, the mastery aggregate, the people per row; the admin's
-    # furniture: locales, page and collection permissions (menu), the filters' departments and roles
+    grids = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"] and "hr_skillsummary" in q["sql"]]
+    assert len(grids) == 1  # the whole grid: one aggregate of the summary, not a query per cell
+    assert not any("GROUP BY" in q["sql"] and "quizzes_skillmastery" in q["sql"] for q in captured.captured_queries)
     with django_assert_num_queries(HEATMAP_QUERIES):
         client.get(URL, params)
     with django_assert_num_queries(HEATMAP_EXPORT_QUERIES):
@@ -378,8 +399,8 @@ def test_the_people_and_readiness_lists_cost_the_same_queries_whatever_the_size(
             body(client.get(READINESS, {**params, "export": "csv"}))
 
 
-HEATMAP_QUERIES = 18
-HEATMAP_EXPORT_QUERIES = 13  # the page's less the menu, the filters' choices
+HEATMAP_QUERIES = 21
+HEATMAP_EXPORT_QUERIES = 16  # the page's less the menu, the filters' choices
 PEOPLE_QUERIES = 13  # 5 for the request; the skill, the department; count, page (+ person, profile,
 # department); menu (3); the filters' skills and departments
 PEOPLE_EXPORT_QUERIES = 8  # 5; the skill, the department; the rows (one per 2,000)
