@@ -74,7 +74,7 @@ class DepartmentForm(WagtailAdminModelForm):
 
 class DepartmentIndexView(IndexView):
     """The tree in order, each department indented by depth, with its people (its own, not
-    those below) and ways to its compliance and to assigning it a course."""
+    those below) and ways to its compliance, its skills and to assigning it a course."""
 
     def get_base_queryset(self):
         return super().get_base_queryset().annotate(people=Count("employees")).order_by("path")
@@ -100,6 +100,8 @@ class DepartmentIndexView(IndexView):
             *super().get_list_more_buttons(instance),
             Button(_("Compliance"), url=f"{reverse('hr_reports:matrix')}?department={instance.pk}",
                           icon_name="table", priority=40),
+            Button(_("Skills"), url=f"{reverse('hr_reports:skills')}?department={instance.pk}",
+                          icon_name="table", priority=45),
             Button(_("Assign a course"), url=f"{reverse('hr_reports:assign')}?department={instance.pk}",
                           icon_name="calendar", priority=50),
         ]

@@ -135,11 +135,11 @@ class HRReportView(HRPermissionMixin, ExportMixin, ReportView):
     def get(self, request, *args, **kwargs):
         """Refuse filters that do not validate (Wagtail would list everything, unfiltered): an
         unknown department (or one outside a manager's subtree) is a 404, like any guessed id;
-        any other bad value a 400."""
+        any other bad value (a missing or malformed one) a 400."""
         if self.filters is not None and not self.filters.is_valid():
             errors = self.filters.form.errors.as_data()
-            if any(name in self.lookup_filters and error.code != "required"
-                   for name, found in errors.items() for error in found):
+            if any(name in self.lookup_filters and error.code == "invalid_choice"
+                   and request.GET.get(name, "").isdigit() for name, found in errors.items() for error in found):
                 raise Http404
             raise BadRequest("; ".join(f"{name}: {' '.join(errors)}" for name, errors in self.filters.errors.items()))
         return super().get(request, *args, **kwargs)

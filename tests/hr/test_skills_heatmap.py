@@ -183,15 +183,16 @@ def test_empty_departments_and_a_framework_without_skills_answer_clearly(client,
 
 
 def test_bad_filter_values_are_refused(client, hr, team, framework):
-    """An unknown department, role or skill is a 404 (like any guessed id), a missing skill a
-    400 — pages and exports alike, never a 500 nor an unfiltered list."""
+    """An unknown department, role or skill is a 404 (like any guessed id), a missing or
+    malformed one a 400 — pages and exports alike, never a 500 nor an unfiltered list."""
     client.force_login(hr)
     skill = framework["skills"]["analysis"].pk
     for url, params, status in [
-        (URL, {"department": 987654}, 404), (URL, {"department": "abc"}, 404), (URL, {"role": 987654}, 404),
-        (URL, {"department": 987654, "export": "csv"}, 404), (PEOPLE, {}, 400), (PEOPLE, {"export": "csv"}, 400),
-        (PEOPLE, {"skill": 987654}, 404), (PEOPLE, {"skill": skill, "department": 987654}, 404),
-        (READINESS, {"role": "x"}, 404), (READINESS, {"department": 987654, "export": "xlsx"}, 404),
+        (URL, {"department": 987654}, 404), (URL, {"department": "abc"}, 400), (URL, {"department": "-1"}, 400),
+        (URL, {"role": 987654}, 404), (URL, {"department": 987654, "export": "csv"}, 404),
+        (PEOPLE, {}, 400), (PEOPLE, {"export": "csv"}, 400), (PEOPLE, {"skill": 987654}, 404),
+        (PEOPLE, {"skill": skill, "department": 987654}, 404), (READINESS, {"role": "x"}, 400),
+        (READINESS, {"role": 987654}, 404), (READINESS, {"department": 987654, "export": "xlsx"}, 404),
     ]:
         assert client.get(url, params).status_code == status, (url, params)
 
