@@ -29,7 +29,9 @@ def fold_text(text):
 
 def parse_number(text, units=()):
     """'1,234.5', '１５％', '15 %' → float, dropping one accepted unit; None if not a number."""
-    value = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
+    # NFKC folds full-width digits and ＋/－, but not the minus sign U+2212 that phones and
+    # word processors type
+    value = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "").replace("\u2212", "-")
     for unit in sorted((unicodedata.normalize("NFKC", u).replace(" ", "") for u in units), key=len, reverse=True):
         if unit and value.endswith(unit):
             value = value[: -len(unit)]

@@ -87,6 +87,7 @@ def test_numbers_are_read_the_way_people_type_them():
     assert parse_number("１５％", ["%"]) == 15
     assert parse_number("15 %", ["%"]) == 15
     assert parse_number("3600元", ["元"]) == 3600
+    assert parse_number("−608") == parse_number("－608") == -608  # the minus sign and the full-width hyphen
     assert parse_number("fifteen") is None
     assert parse_number("15 apples", ["%"]) is None
 
