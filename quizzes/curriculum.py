@@ -27,6 +27,9 @@ from .models import (
 from .questions import QuestionDataError, digest, normalise, write_question
 
 QUESTIONS_PER_MODULE_QUIZ = 10
+PRACTICAL_PER_MODULE_QUIZ = 3
+PRACTICAL_TYPES = {"calculated", "sql"}
+PRACTICAL_TAG = "practical"
 QUESTIONS_PER_BANK_IN_EXAM = 4
 QUIZ_TITLE = {"zh-hans": "模块测验", "en": "Module quiz"}
 EXAM_TITLE = {"zh-hans": "结业考试", "en": "Final exam"}
@@ -51,8 +54,12 @@ def write_question_banks(source, pages, writer, report):
                     f"capstone (capstone/questions.yaml); module quizzes and the final exam grade themselves")
         bank = _write_bank(module.slug, module.title, module.questions, writer, counts)
         banks.append((bank, len(module.questions)))
-        _write_quiz(writer, pages[module.slug], "quiz", QUIZ_TITLE,
-                    [(bank, min(QUESTIONS_PER_MODULE_QUIZ, len(module.questions)))], time_limit=0)
+        size = min(QUESTIONS_PER_MODULE_QUIZ, len(module.questions))
+        practical = sum(1 for raw in module.questions if raw.get("type") in PRACTICAL_TYPES)
+        # Every attempt does some of the work itself: its first draw takes practical questions.
+        draws = [(bank, min(PRACTICAL_PER_MODULE_QUIZ, practical), PRACTICAL_TAG), (bank, size - min(
+            PRACTICAL_PER_MODULE_QUIZ, practical))] if practical else [(bank, size)]
+        _write_quiz(writer, pages[module.slug], "quiz", QUIZ_TITLE, draws, time_limit=0)
     if banks:
         _write_quiz(writer, pages["course"], "final-exam", EXAM_TITLE,
                     [(bank, min(QUESTIONS_PER_BANK_IN_EXAM, n)) for bank, n in banks],
@@ -196,7 +203,8 @@ def _one_language(raw, lang):
         "explanation": text(raw.get("explanation") or "", "explanation"),
         "points": raw.get("points", 1),
         "difficulty": raw.get("difficulty"),
-        "skills": raw.get("skills") or [],
+        # the skills (framework slugs), and the tag module quizzes draw their practical questions by
+        "skills": (raw.get("skills") or []) + ([PRACTICAL_TAG] if kind in PRACTICAL_TYPES else []),
         "units": ", ".join(raw.get("units") or []),
         "calculation": _calculation(raw) if kind == "calculated" else {},
         "lab": _lab(raw) if kind == "sql" else {},
@@ -346,12 +354,14 @@ def _write_quiz(writer, parents, slug, titles, draws, *, time_limit, intro=None,
         fields = {
             "title": titles[lang], "pass_mark": 60, "max_attempts": 0, "time_limit_minutes": time_limit,
             "grading_method": GradingMethod.HIGHEST, "review_policy": ReviewPolicy.FEEDBACK,
-            "draws": [QuizDraw(bank=bank, count=count, sort_order=i) for i, (bank, count) in enumerate(draws)],
+            "draws": [QuizDraw(bank=draw[0], count=draw[1], tag=draw[2] if len(draw) > 2 else "", sort_order=i)
+                      for i, draw in enumerate(draws)],
             **settings,
         }
         if first is not None:
             fields["translation_key"] = first.translation_key
-        page_digest = f"quiz:{titles[lang]}:{time_limit}:" + ",".join(f"{b.slug}={c}" for b, c in draws)
+        page_digest = f"quiz:{titles[lang]}:{time_limit}:" + ",".join(
+            f"{draw[0].slug}={draw[1]}" + (f"#{draw[2]}" if len(draw) > 2 else "") for draw in draws)
         if intro or settings:  # only quizzes that have them digest them: the others' records still match
             fields["intro"] = intro[lang] if intro else ""
             page_digest += ":" + ",".join(f"{k}={v}" for k, v in sorted(settings.items())) + f":{fields['intro']}"

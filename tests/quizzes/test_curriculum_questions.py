@@ -5,10 +5,12 @@ from wagtail.models import Page
 
 from certification.models import CertificateRule
 from content.curriculum import read_curriculum
+from courses import api as courses_api
 from courses.curriculum import load_curriculum
 from courses.models import CompletionRule, CoursePage, ModulePage
+from quizzes import api
 from quizzes.models import Question, QuestionBank, QuizDraw, QuizPage
-from tests.conftest import write_curriculum
+from tests.conftest import make_user, write_curriculum
 
 QUESTION_YAML = """\
 - key: m1-q1
@@ -79,6 +81,27 @@ def test_each_module_ends_in_a_quiz_and_the_course_in_a_final_exam(db):
     rule = CertificateRule.objects.get(slug="certified-operations-professional")
     assert [(r.quiz.slug, r.min_percent) for r in rule.requirements.order_by("sort_order")] == [
         *[("quiz", None)] * 6, ("capstone", 60)]
+
+
+def test_a_module_quiz_draws_practical_questions_first(db, tmp_path):
+    """A module bank with calculated or SQL-lab questions gives every attempt three of them (or
+    all it has): the first draw takes questions tagged practical, the second the rest."""
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    calculated = "".join(
+        f"- key: calc-{n}\n  type: calculated\n  stem: {{zh-hans: '{{a}} 加 1？', en: '{{a}} plus 1?'}}\n"
+        f"  wildcards: {{a: {{min: 1, max: 9}}}}\n  formulas:\n    - {{formula: '{{a}} + 1', fraction: 1}}\n"
+        for n in range(4))
+    (folder / "01-module-1" / "questions.yaml").write_text(QUESTION_YAML + calculated, encoding="utf-8")
+    load_curriculum(folder)
+    quiz = QuizPage.objects.get(slug="quiz", locale__language_code="zh-hans")
+    assert [(d.count, d.tag) for d in quiz.draws.order_by("sort_order")] == [(3, "practical"), (3, "")]
+    person = make_user("practice@example.com")
+    courses_api.enrol_learner(person, quiz.get_parent().get_parent().specific)
+    QuizPage.objects.filter(pk=quiz.pk).update(requires_lessons_complete=False)  # about the draw, not the gate
+    quiz.refresh_from_db()
+    attempt = api.start_attempt(person, quiz)
+    assert sorted(q.spec["type"] for q in attempt.questions.all())[:3] == ["calculated"] * 3
+    assert attempt.questions.count() == 6
 
 
 def test_the_shipped_capstone_is_a_case_with_a_rubric_in_both_languages():
