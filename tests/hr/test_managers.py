@@ -149,12 +149,17 @@ ELSEWHERE = [
 ]
 
 
-def test_a_manager_sees_nothing_else_in_the_admin(client, org, rule):
+def test_a_manager_sees_nothing_else_in_the_admin(client, org, rule, departments):
+    """HR's other views refuse a manager before looking anything up, their own department and
+    people included; the menu holds their three reports only."""
     certificate = rule.certificates.create(
         user=org["ann"], holder_name="Ann", achievement="a", achievement_en="a", issuer_name="i",
         issued_at=timezone.now(), valid_until=timezone.now() + timedelta(days=300))
+    own, other = departments["ops-users"].pk, departments["ops-content"].pk
     client.force_login(org["lee"])
-    for url in [*ELSEWHERE, f"/admin/hr/certificates/{certificate.pk}/revoke/"]:
+    for url in [*ELSEWHERE, f"/admin/hr/certificates/{certificate.pk}/revoke/", f"/admin/hr/summary/?department={own}",
+                f"/admin/hr/summary/?department={other}", f"/admin/hr/expiring/?department={other}",
+                f"/admin/hr/assign/?department={own}", f"/admin/hr/departments/edit/{own}/"]:
         response = get(client, url)
         assert response.status_code in (302, 404), url
         if response.status_code == 302:
