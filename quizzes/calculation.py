@@ -12,7 +12,19 @@ An attempt draws its own values and freezes them, with each answer's value, in i
 review shows every trainee their own numbers and grading never re-evaluates a formula.
 """
 
-from .formulas import Dataset, FormulaError, check_formula, dataset_errors, draw, evaluate, format_answer, substitute
+import random
+
+from .formulas import (
+    Dataset,
+    FormulaError,
+    check_formula,
+    dataset_errors,
+    draw,
+    evaluate,
+    format_answer,
+    substitute,
+    within_tolerance,
+)
 
 TOLERANCE_KINDS = ("relative", "nominal", "geometric")
 DEFAULT_TOLERANCE = 0.01
@@ -69,7 +81,29 @@ def calculation_errors(calculation, answers):
         if (answer.get("tolerance") or 0) < 0:
             return ["a tolerance cannot be negative"]
         errors.extend(f"{answer['text']}: {problem}" for problem in check_formula(answer["text"], datasets))
-    return errors
+    return errors or _display_errors(calculation, datasets, [a for a in answers if a["fraction"] == 1])
+
+
+DISPLAY_CHECK_DRAWS = 200
+
+
+def _display_errors(calculation, datasets, right):
+    """The right answer as shown (the display's rounding) must itself be graded right: a trainee
+    who rounds as the question says, and a review's "right answer", must not fall outside the
+    tolerance. Checked on seeded draws, so a question always gets the same verdict."""
+    fmt, length = display_of(calculation)
+    rng = random.Random(0)
+    for _ in range(DISPLAY_CHECK_DRAWS):
+        values = draw(datasets, rng)
+        for answer in right:
+            value = evaluate(answer["text"], values)
+            shown = float(format_answer(value, fmt=fmt, length=length).replace(",", ""))
+            tolerance = DEFAULT_TOLERANCE if answer.get("tolerance") is None else answer["tolerance"]
+            if not within_tolerance(shown, value, tolerance, answer.get("match") or "relative"):
+                where = ", ".join(f"{{{name}}}={values[name]:g}" for name in sorted(values))
+                return [f"{answer['text']}: the answer shown ({fmt} {length}) is {shown:g} for {value:.6g} when "
+                        f"{where}, outside its tolerance: show more {fmt} or widen the tolerance"]
+    return []
 
 
 def frozen_variant(stem, calculation, answers, rng):

@@ -166,3 +166,13 @@ def test_item_analysis_counts_every_variant_of_a_question_as_one_item(db, calcul
     stats = quiz_statistics(quiz)
     assert [item.drawn for item in stats.items] == [3]
     assert stats.items[0].facility == pytest.approx(200 / 3)
+
+
+def test_a_display_too_coarse_for_the_tolerance_is_refused_when_authored():
+    """Shown with one decimal, a conversion rate near 1 % is off by up to 5 % of itself: the
+    review's right answer (and a trainee who rounds as told) would be graded wrong."""
+    coarse = {**CONVERSION, "calculation": {**CONVERSION["calculation"], "display": {"format": "decimals",
+                                                                                      "length": 1}}}
+    with pytest.raises(QuestionDataError, match=r"the answer shown \(decimals 1\) is .* outside its tolerance"):
+        normalise(coarse)
+    normalise(CONVERSION)  # two decimals are within its 1 % tolerance
