@@ -334,7 +334,8 @@ def report(args, facts, results, checks):
     answers_ok = lost == 0 and checks["answers_stored"] == checks["answers_expected"]
     attempts_ok = (checks["attempts"] == checks["attempts_finished_by_submit"] == args.trainees
                    and checks["trainees_with_more_than_one_attempt"] == 0)
-    calculated_ok = checks["calculated_right"] == checks["calculated_stored"] == checks["calculated_expected"]
+    # The bench bank's calculated questions, at least; the curriculum's banks hold some too.
+    calculated_ok = checks["calculated_right"] == checks["calculated_stored"] >= checks["calculated_expected"]
     lines += [
         "",
         "| check | value | target |", "|---|---|---|",
@@ -345,7 +346,7 @@ def report(args, facts, results, checks):
         f"{checks['attempts']} / {args.trainees} | {'PASS' if attempts_ok else 'FAIL'} (each exactly once; "
         f"trainees with ≠ 1 attempt: {checks['trainees_with_more_than_one_attempt']}) |",
         f"| answers graded right | {checks['answers_right']} | (all answers sent were right answers) |",
-        f"| calculated answers graded right / stored / expected | {checks['calculated_right']} / "
+        f"| calculated answers graded right / stored / expected at least | {checks['calculated_right']} / "
         f"{checks['calculated_stored']} / {checks['calculated_expected']} | "
         f"{'PASS' if calculated_ok else 'FAIL'} (each attempt's own numbers, as `right_answer` shows them) |",
     ]
