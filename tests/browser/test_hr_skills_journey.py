@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_hr_drills_down_and_exports_and_a_manager_sees_only_their_team(
-        page, live_server, transactional_db, log_in, hr, team, departments):  # noqa: F811
+        page, live_server, transactional_db, django_db_serialized_rollback, log_in, hr, team, departments):  # noqa: F811
     log_in(hr)
     page.goto(f"{live_server.url}/admin/hr/skills/")
     heatmap = page.locator("table.hr-heatmap")
