@@ -107,10 +107,10 @@ def test_an_endless_recursive_listing_stops_at_the_count_cap(dataset):
 
 
 def test_a_streamed_cross_join_stops_at_the_count_cap(dataset):
-    """Listing events × events × orders returns the first rows quickly instead of running for hours."""
-    started = time.monotonic()
-    result = run_query(dataset, "SELECT * FROM events AS a, events AS b, orders AS c")
-    assert time.monotonic() - started < QUICK
+    """Listing events × events × orders (billions of rows) stops at the count cap with the first
+    rows, instead of running for hours: it is the cap that ends it, with the time budget raised
+    out of its way (on a busy machine counting 10,000 rows can take longer than 250 ms)."""
+    result = run_query(dataset, "SELECT * FROM events AS a, events AS b, orders AS c", time_budget_ms=60_000)
     assert len(result.rows) == 50 and result.truncated and result.count_capped
 
 
