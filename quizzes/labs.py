@@ -25,6 +25,9 @@ from .sqllab import LabError, LabSetupError, grade_query, run_query
 
 DATASET_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 OPTIONS = ("check_column_names", "check_column_order", "tolerance")
+# Grading (once, at submit) and checking a reference query get more time than a preview run
+# (250 ms, the interactive limit): a busy server must not fail a right answer or a sound lab.
+GRADING_TIME_BUDGET_MS = 1000
 MAX_VARIANTS = 64
 
 
@@ -95,7 +98,8 @@ def lab_errors(lab, answers):
     if variants and not has_generator(lab["dataset"]):
         return [f"the dataset {lab['dataset']} has no generator ({lab['dataset']}.py), so it has no variants"]
     try:
-        result = grade_query(dataset_path(lab["dataset"]), answers[0]["text"], answers[0]["text"], **_options(lab))
+        result = grade_query(dataset_path(lab["dataset"]), answers[0]["text"], answers[0]["text"],
+                             time_budget_ms=GRADING_TIME_BUDGET_MS, **_options(lab))
     except (LabError, LabSetupError, TypeError) as error:
         return [f"the reference query: {error}"]
     return [] if result.match else ["the reference query does not match itself (unstable ORDER BY?)"]
@@ -126,8 +130,8 @@ def graded(spec, response):
     if not response.strip():
         return 0.0, {"message": "No query was submitted."}
     try:
-        comparison = grade_query(
-            variant_path(spec["lab"]), spec["answers"][0]["text"], response, **_options(spec["lab"]))
+        comparison = grade_query(variant_path(spec["lab"]), spec["answers"][0]["text"], response,
+                                 time_budget_ms=GRADING_TIME_BUDGET_MS, **_options(spec["lab"]))
     except LabError as error:
         return 0.0, {"message": str(error)}
     except LabSetupError:
