@@ -54,24 +54,8 @@ def clean_response(spec, response):
                 or not set(response) <= tokens or len(set(response)) != len(response)):
             raise ResponseError("choices must be a list of this question's choices, each at most once")
         return sorted(response)
-    if kind in ("numeric", "short_text", "calculated"):
-        if not isinstance(response, str) or len(response) > MAX_TEXT:
-            raise ResponseError(f"answer must be text of at most {MAX_TEXT} characters")
-        if not _storable(response):
-            raise ResponseError("answer must not contain NUL characters or lone surrogates")
-        return response
-    if kind == "sql":
-        if not isinstance(response, str) or len(response) > MAX_SQL:
-            raise ResponseError(f"a query must be text of at most {MAX_SQL} characters")
-        if not _storable(response):
-            raise ResponseError("a query must not contain NUL characters or lone surrogates")
-        return response
-    if kind == "essay":
-        if not isinstance(response, str) or len(response) > MAX_ESSAY:
-            raise ResponseError(f"an essay must be text of at most {MAX_ESSAY} characters")
-        if not _storable(response):
-            raise ResponseError("an essay must not contain NUL characters or lone surrogates")
-        return response
+    if kind in TEXT_RESPONSES:
+        return _clean_text(response, *TEXT_RESPONSES[kind])
     if kind == "ordering":
         if (not isinstance(response, list) or not all(isinstance(t, str) for t in response)
                 or sorted(response) != sorted(tokens)):
@@ -84,6 +68,21 @@ def clean_response(spec, response):
             raise ResponseError("pairs must map this question's items to its targets")
         return response
     raise ResponseError("unknown question type")
+
+
+# Types answered in text: (what the messages call it, the most characters it may have).
+TEXT_RESPONSES = {
+    "numeric": ("answer", MAX_TEXT), "short_text": ("answer", MAX_TEXT), "calculated": ("answer", MAX_TEXT),
+    "sql": ("a query", MAX_SQL), "essay": ("an essay", MAX_ESSAY),
+}
+
+
+def _clean_text(response, what, limit):
+    if not isinstance(response, str) or len(response) > limit:
+        raise ResponseError(f"{what} must be text of at most {limit} characters")
+    if not _storable(response):
+        raise ResponseError(f"{what} must not contain NUL characters or lone surrogates")
+    return response
 
 
 def _storable(text):

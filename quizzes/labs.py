@@ -140,10 +140,12 @@ def graded(spec, response):
         return 1.0, {"message": ""}
     return 0.0, {
         "message": comparison.column_message or comparison.row_message,
-        "missing": [[_cell(v) for v in row] for row in comparison.missing], "missing_count": comparison.missing_count,
-        "extra": [[_cell(v) for v in row] for row in comparison.extra], "extra_count": comparison.extra_count,
+        "missing": [[json_cell(v) for v in row] for row in comparison.missing],
+        "missing_count": comparison.missing_count,
+        "extra": [[json_cell(v) for v in row] for row in comparison.extra], "extra_count": comparison.extra_count,
     }
 
 
-def _cell(value):
+def json_cell(value):
+    """A result value as JSON holds it (SQLite can return bytes)."""
     return value if value is None or isinstance(value, (int, float, str)) else str(value)

@@ -16,6 +16,7 @@ from . import rubrics
 from .api import AttemptNotFound, QuizError, record_grade
 from .models import AttemptQuestion, AttemptStatus, GradeChange
 from .queries import attempt_for_grading
+from .tasks import send_attempt_graded
 
 MAX_REASON = 500
 
@@ -70,6 +71,4 @@ def grade_essay(grader, attempt_question_id, data, *, reason="", now=None):
 
 
 def _tell_trainee(attempt, *, regrade):
-    from .tasks import send_attempt_graded
-
     transaction.on_commit(lambda: send_attempt_graded.enqueue(attempt.pk, regrade))

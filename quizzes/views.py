@@ -188,13 +188,9 @@ def run_query(request, attempt_id):
     except api.QuizError as error:
         return _error(request, error, as_json=True)
     return JsonResponse({
-        "columns": result.columns, "rows": [[_cell(v) for v in row] for row in result.rows],
+        "columns": result.columns, "rows": [[labs.json_cell(v) for v in row] for row in result.rows],
         "row_count": result.row_count_label, "truncated": result.truncated, "elapsed_ms": round(result.elapsed_ms, 1),
     })
-
-
-def _cell(value):
-    return value if value is None or isinstance(value, (int, float, str)) else str(value)
 
 
 @require_POST
