@@ -91,3 +91,18 @@ class RoleRequirement(models.Model):
     class Meta:
         verbose_name = _("role requirement")
         constraints = [models.UniqueConstraint(fields=["role", "skill"], name="content_role_skill_once")]
+
+
+class TranslationSync(models.Model):
+    """The revision of a translation's source page (the page in the default language) that the
+    translation was last brought up to date with: set when the translation is made and when a
+    translator marks it up to date (content.translations). A newer source revision means the
+    translation is out of date."""
+
+    page = models.OneToOneField("wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    source_revision = models.ForeignKey("wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+")
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("translation status")
+        verbose_name_plural = _("translation statuses")

@@ -1,9 +1,9 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageViewRestriction
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import Locale, Page, PageViewRestriction
+from wagtail.signals import copy_for_translation_done, page_published, page_unpublished, post_page_move
 
-from . import cache_keys
+from . import cache_keys, translations
 from .models import Skill, SkillArea
 
 
@@ -22,3 +22,11 @@ def empty_page_caches(sender, **kwargs):
     anonymous page cache and the course outlines (courses.outline), which share its version;
     so does any change to the skills framework, whose public page (/<lang>/skills/) is cached too."""
     cache_keys.advance_version()
+
+
+@receiver(copy_for_translation_done)
+def record_translation_source(sender, source_obj, target_obj, **kwargs):
+    """A page translated with *Translate* starts up to date with its source's current revision."""
+    if isinstance(source_obj, Page) and source_obj.locale_id == Locale.get_default().pk:
+        revision_id = translations.current_revision_id(source_obj)
+        translations.mark_translation_synced(target_obj, source_revision_id=revision_id)

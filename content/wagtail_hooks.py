@@ -1,0 +1,7 @@
+from wagtail import hooks
+
+from . import translation_views
+
+hooks.register("register_admin_urls", translation_views.admin_urls)
+hooks.register("register_reports_menu_item", translation_views.menu_item)
+hooks.register("before_edit_page", translation_views.editor_banner)
