@@ -83,12 +83,14 @@ class AssignmentResult:
 
 
 @transaction.atomic
-def assign_course(course: CoursePage, *, user=None, department=None, due_date, by) -> AssignmentResult:
+def assign_course(course: CoursePage, *, user=None, department=None, due_date, by, extend=False) -> AssignmentResult:
     """Require `course` of one person or of a department and its sub-departments by `due_date`.
 
     Everyone covered is enrolled with the due date; an existing enrolment takes it when it had
-    none or a later one (the earliest deadline stands). One transaction of five queries, plus
-    one per 500 new enrolments."""
+    none or a later one (the earliest deadline stands). With `extend`, earlier ones take it too,
+    and so do the earlier assignments of the course that this one wholly covers (the reports
+    take the earliest assignment). One transaction of five queries (six with `extend`), plus one
+    per 500 new enrolments."""
     if (user is None) == (department is None):
         raise ValueError("Assign a course to a person or to a department.")
     key = course.translation_key
@@ -101,8 +103,15 @@ def assign_course(course: CoursePage, *, user=None, department=None, due_date, b
     else:
         people = User.objects.filter(employee__department__path__startswith=department.path)
     enrolled = Enrolment.objects.filter(course_key=key, user__in=people.values("pk"))
-    later = enrolled.filter(Q(due_date__isnull=True) | Q(due_date__gt=due_date))
+    later = enrolled.exclude(due_date=due_date) if extend else enrolled.filter(
+        Q(due_date__isnull=True) | Q(due_date__gt=due_date))
     due_date_set = later.update(due_date=due_date, assignment=assignment)
+    if extend:
+        within = Q(user=user)
+        if department is not None:
+            path = department.path
+            within = Q(department__path__startswith=path) | Q(user__employee__department__path__startswith=path)
+        Assignment.objects.filter(within, course_key=key, due_date__lt=due_date).update(due_date=due_date)
     new_ids = list(people.filter(~Exists(Enrolment.objects.filter(user=OuterRef("pk"), course_key=key)))
                    .values_list("pk", flat=True))
     Enrolment.objects.bulk_create(

@@ -77,3 +77,20 @@ class SkillSummary(models.Model):
     class Meta:
         default_permissions = []
         constraints = [models.UniqueConstraint(fields=["build", "department", "skill"], name="hr_skillsummary_once")]
+
+
+class DueReminderSent(models.Model):
+    """One row per due-date reminder mailed (`hr.api.send_due_reminders`), so a rerun of the
+    schedule never mails twice for the same enrolment, due date and window; a due date that
+    is extended is a new date and gets its own reminder."""
+
+    enrolment = models.ForeignKey("courses.Enrolment", on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = []
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "due_date", "days_before"], name="hr_duereminder_once"),
+        ]

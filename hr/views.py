@@ -7,6 +7,7 @@ checks its own permission before looking anything up, so a guessed id tells noth
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import get_language, gettext_lazy
@@ -17,14 +18,20 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateInput
 
 from accounts import api as accounts_api
-from accounts.models import Department
+from accounts.models import Department, EmployeeProfile
+from accounts.people_import import chunks
 from certification import api as certification_api
 from certification.models import Certificate
 from courses import api as courses_api
 from courses.models import CoursePage
 
+from . import pending_import
+from .assignments import due_date_changes
 from .models import ASSIGN_COURSE, IMPORT_PEOPLE, REVOKE_CERTIFICATE
 from .report_views import DepartmentChoiceField, HRPermissionMixin
+from .tasks import send_course_assigned, send_welcome
+
+WELCOME_BATCH = 500  # people per welcome task
 
 
 class HRFormView(HRPermissionMixin, WagtailAdminTemplateMixin, FormView):
@@ -122,12 +129,26 @@ class AssignCourseView(HRFormView):
         return {"department": self.request.GET.get("department")}
 
     def form_valid(self, form):
+        """Assign, unless someone covered has an earlier due date and HR has not yet said
+        whether to extend it: then ask, listing who has an earlier and who a later one."""
         data = form.cleaned_data
-        result = courses_api.assign_course(data["course"], user=data.get("user"), department=data.get("department"),
-                                           due_date=data["due_date"], by=self.request.user)
-        messages.success(self.request, _(
-            "“%(course)s” assigned, due %(due)s: %(covered)d covered, %(enrolled)d newly enrolled, "
-            "%(moved)d given the earlier due date.") % {
+        target = {"user": data.get("user"), "department": data.get("department")}
+        decision = self.request.POST.get("extend")
+        if decision not in ("yes", "no"):
+            changes = due_date_changes(data["course"], due_date=data["due_date"], **target)
+            if changes.earlier_count:
+                self.template_name = "hr/assign_confirm.html"
+                return self.render_to_response(self.get_context_data(form=form, changes=changes))
+        result = courses_api.assign_course(data["course"], due_date=data["due_date"], by=self.request.user,
+                                           extend=decision == "yes", **target)
+        transaction.on_commit(lambda: send_course_assigned.enqueue(result.assignment.pk))
+        if decision == "yes":
+            text = _("“%(course)s” assigned, due %(due)s: %(covered)d covered, %(enrolled)d newly enrolled, "
+                     "%(moved)d given the new due date.")
+        else:
+            text = _("“%(course)s” assigned, due %(due)s: %(covered)d covered, %(enrolled)d newly enrolled, "
+                     "%(moved)d given the earlier due date.")
+        messages.success(self.request, text % {
             "course": data["course"].title, "due": data["due_date"].isoformat(), "covered": result.covered,
             "enrolled": result.enrolled, "moved": result.due_date_set})
         return redirect("hr_reports:assign")
@@ -160,11 +181,45 @@ class ImportPeopleView(HRFormView):
     page_title = gettext_lazy("Import people")
     header_icon = "upload"
 
-    def form_valid(self, form):
+    def post(self, request, *args, **kwargs):
+        """"Import now" posts the token of the file its dry run kept (`pending_import`)."""
+        if "import_token" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        kept = pending_import.take(request, request.POST["import_token"])
+        if kept is None:
+            messages.error(request, _("The checked file is no longer kept (it is kept for an hour, for one import): "
+                                      "upload it again."))
+            return redirect("hr_reports:import_people")
+        file, fmt, filename = kept
         try:
-            report = accounts_api.import_people(form.cleaned_data["file"], form.format,
-                                                dry_run=form.cleaned_data["dry_run"])
+            report = accounts_api.import_people(file, fmt)
+        except accounts_api.FormatError as error:
+            messages.error(request, _("%(error)s Nothing was imported.") % {"error": error})
+            return redirect("hr_reports:import_people")
+        return self.show(report, filename)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            report = accounts_api.import_people(upload, form.format, dry_run=form.cleaned_data["dry_run"])
         except accounts_api.FormatError as error:
             form.add_error("file", _("%(error)s Nothing was imported.") % {"error": error})
             return self.form_invalid(form)
-        return self.render_to_response(self.get_context_data(form=self.form_class(), report=report))
+        token = None
+        if report.ok and report.dry_run and (report.created or report.updated or report.departments_created):
+            token = pending_import.keep(self.request, upload, form.format)
+        return self.show(report, upload.name, token)
+
+    def show(self, report, filename, token=None):
+        if report.written and report.created:
+            self.welcome(report.created)
+        return self.render_to_response(self.get_context_data(
+            form=self.form_class(), report=report, filename=filename, import_token=token))
+
+    def welcome(self, employee_ids):
+        """A welcome mail with a set-password link to each person the import created, after
+        the import's transaction (which has committed by now)."""
+        for chunk in chunks(employee_ids):
+            user_ids = list(EmployeeProfile.objects.filter(employee_id__in=chunk).values_list("user_id", flat=True))
+            for batch in chunks(user_ids, WELCOME_BATCH):
+                transaction.on_commit(lambda batch=batch: send_welcome.enqueue(batch))
