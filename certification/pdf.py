@@ -5,6 +5,10 @@ Holder names and titles are typed by people, so they are only ever drawn as plai
 only files the renderer opens are the fonts named in settings; the QR code is drawn as vector
 rectangles from segno's matrix, so there are no images and no temporary files.
 
+A revoked certificate prints as one: a red "已撤销 · REVOKED" band with the date across the page
+and a large watermark, so a PDF downloaded after revocation cannot pass for a valid one. Its file
+is stored under its own name (`-revoked.pdf`), which tells a stored clean copy from a marked one.
+
 Fonts: Noto Serif CJK SC (Debian `fonts-noto-cjk`, CFF outlines, which fpdf2 2.8 subsets and
 embeds) for Chinese and Latin-1, with DejaVu Serif (`fonts-dejavu-core`) as the fallback for the
 Latin letters Noto CJK lacks (ł, ř, ş, ğ, ț…), so Polish, Czech or Turkish names print too.
@@ -35,6 +39,7 @@ GOLD = (176, 141, 76)
 INK = (40, 44, 52)
 MUTED = (112, 118, 130)
 PAPER = (252, 250, 245)
+REVOKED_RED = (200, 30, 30)
 
 DEFAULT_FONT_DIR = "/usr/share/fonts/opentype/noto"
 DEFAULT_FALLBACK_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -76,9 +81,22 @@ def store_certificate_pdf(certificate):
     from django.core.files.base import ContentFile
 
     data = render_certificate_pdf(certificate)
-    certificate.pdf_file.save(f"{certificate.public_id}.pdf", ContentFile(data), save=False)
+    previous = certificate.pdf_file.name
+    certificate.pdf_file.save(stored_name(certificate), ContentFile(data), save=False)
     type(certificate).objects.filter(pk=certificate.pk).update(pdf_file=certificate.pdf_file.name)
+    if previous and previous != certificate.pdf_file.name:
+        certificate.pdf_file.storage.delete(previous)  # the clean copy of a now revoked certificate
     return data
+
+
+def stored_name(certificate):
+    return f"{certificate.public_id}{'-revoked' if certificate.revoked_at else ''}.pdf"
+
+
+def stored_pdf_is_current(certificate):
+    """Whether the stored file shows what the certificate is now (revoked or not)."""
+    name = certificate.pdf_file.name
+    return bool(name) and name.rsplit("/", 1)[-1] == stored_name(certificate)
 
 
 def verification_url(certificate):
@@ -93,6 +111,8 @@ def render_certificate_pdf(certificate):
     _draw_holder_and_achievement(pdf, certificate)
     _draw_details(pdf, certificate)
     _draw_verification(pdf, certificate, url)
+    if certificate.revoked_at:
+        _draw_revoked(pdf, certificate)
     return bytes(pdf.output())
 
 
@@ -186,6 +206,16 @@ def _draw_verification(pdf, certificate, url):
           size=8.5, color=MUTED, align="R")
     _fit_line(pdf, url, right - 270, top + 70, 270, size=8.5, min_size=5, color=NAVY, align="R", link=url)
     _draw_qr(pdf, url, qr_x, qr_y, qr_w)
+
+
+def _draw_revoked(pdf, certificate):
+    """A translucent diagonal watermark over everything, and a band that says when."""
+    with pdf.local_context(fill_opacity=0.18), pdf.rotation(28, PAGE_W / 2, PAGE_H / 2):
+        _line(pdf, "已撤销 REVOKED", PAGE_H / 2 - 40, size=72, style="B", color=REVOKED_RED, spacing=4)
+    pdf.set_fill_color(*REVOKED_RED)
+    pdf.rect(40, 40, PAGE_W - 80, 20, style="F")
+    _line(pdf, f"已撤销 · REVOKED  {_date(certificate.revoked_at)}", 43, size=10, style="B",
+          color=(255, 255, 255), spacing=1)
 
 
 def _draw_qr(pdf, url, x, y, size):

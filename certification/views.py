@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .credentials import signed_credential
 from .models import Certificate
@@ -10,6 +11,26 @@ from .queries import certificates_of, normalise_code, skills_evidenced
 
 def _noindex(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _in_chosen_language(request, template, context, status=200):
+    """Render a page of the unprefixed /verify/ paths (printed URLs never change, so they carry
+    no language prefix) in `?lang=` when given, else in the visitor's language; the language
+    links point to each language's version of the same page."""
+    languages = dict(settings.LANGUAGES)
+    chosen = request.GET.get("lang")
+    query = request.GET.copy()
+    links = {}
+    for code in languages:
+        query["lang"] = code
+        links[code] = f"{request.path}?{query.urlencode()}"
+    context = {**context, "language_urls": links}
+    if chosen not in languages:
+        return render(request, template, context, status=status)
+    with translation.override(chosen):
+        response = render(request, template, context, status=status)
+    response["Content-Language"] = chosen
     return response
 
 
@@ -25,7 +46,7 @@ def verify(request, public_id):
     # read their deferred user_id to link back to them (a query per renewal).
     history = Certificate.objects.filter(user_id=certificate.user_id, rule_id=certificate.rule_id).order_by(
         "-issued_at").only("public_id", "code", "issued_at", "valid_until", "is_current", "revoked_at")
-    return _noindex(render(request, "certification/verify.html", {
+    return _noindex(_in_chosen_language(request, "certification/verify.html", {
         "certificate": certificate,
         "status": certificate.status_at(timezone.now()),
         "history": list(history),
@@ -39,9 +60,12 @@ def lookup(request):
     raw = request.GET.get("code", "")
     certificate = Certificate.objects.filter(code=normalise_code(raw)).only("public_id").first()
     if certificate is not None:
-        return redirect("certification:verify", certificate.public_id)
+        response = redirect("certification:verify", certificate.public_id)
+        if request.GET.get("lang") in dict(settings.LANGUAGES):  # keep the language chosen
+            response["Location"] += f"?lang={request.GET['lang']}"
+        return response
     status = 404 if raw else 200
-    return _noindex(render(
+    return _noindex(_in_chosen_language(
         request, "certification/lookup.html", {"code": raw[:40], "not_found": bool(raw)}, status=status
     ))
 
@@ -56,15 +80,15 @@ def certificate_pdf(request, public_id):
     """The holder's PDF (A4 landscape, with the verification QR code)."""
     from django.http import HttpResponse
 
-    from .pdf import store_certificate_pdf
+    from .pdf import store_certificate_pdf, stored_pdf_is_current
 
     certificate = Certificate.objects.filter(public_id=public_id, user=request.user).first()
     if certificate is None:
         raise Http404
-    if certificate.pdf_file:
+    if stored_pdf_is_current(certificate):
         with certificate.pdf_file.open("rb") as stored:
             data = stored.read()
-    else:  # the background render has not run (yet): render now and keep it
+    else:  # the background render has not run (yet), or the certificate was revoked since: render now and keep it
         data = store_certificate_pdf(certificate)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
