@@ -23,6 +23,8 @@ urlpatterns += i18n_patterns(
     path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("skills/", content_views.skills_framework, name="skills-framework"),
+    # A page in this language, or its "not yet translated" notice (the language switcher's link).
+    path("in-language/<int:page_id>/", content_views.page_in_language, name="page-in-language"),
     path("", include("courses.urls")),
     path("", include("quizzes.urls")),
     path("", include("certification.learner_urls")),

@@ -12,11 +12,12 @@ retires every copy.
 """
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-from . import cache_keys
+from . import cache_keys, fallback
 
 MAX_PATH = 200  # longer paths are never catalog-like pages; they skip the cache unhashed
 MAX_LEARNED = 1000  # opted-in URLs remembered per process (a few per site and language)
@@ -80,11 +81,17 @@ class AnonymousPageCacheMiddleware:
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's, except that a 404 under a path that lives outside the language prefix (the
-    printed verification URLs) stays a 404 instead of being redirected into a language."""
+    printed verification URLs) stays a 404 instead of being redirected into a language, and a
+    404 for a page that exists only in another language (its path with this language's prefix)
+    goes to that page's "not yet translated" notice (content.fallback)."""
 
     def process_response(self, request, response):
         if response.status_code == 404 and request.path_info.startswith(tuple(settings.UNPREFIXED_PATHS)):
             patch_vary_headers(response, ("Accept-Language",))
             response.headers.setdefault("Content-Language", get_language())
             return response
+        if response.status_code == 404 and request.method in ("GET", "HEAD"):
+            page = fallback.page_in_other_language(request.path_info)
+            if page is not None:
+                return HttpResponseRedirect(fallback.in_language_url(page, request.path_info.split("/")[1]))
         return super().process_response(request, response)

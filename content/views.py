@@ -1,8 +1,9 @@
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from . import framework
+from . import fallback, framework
 
 
 def trivial(request):
@@ -33,3 +34,24 @@ def skills_framework(request):
 def skills_case(request):
     """Public: the framework as a 1EdTech CASE 1.0 package (CFPackage JSON), for HR systems."""
     return JsonResponse(framework.case_package(), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def page_in_language(request, page_id):
+    """A readable page in the request's language: its translation if it has one, else a
+    "not yet translated" notice linking to the page in its own language and to the nearest
+    translated ancestor (the language switcher of an untranslated page lands here)."""
+    page = get_object_or_404(fallback.readable_pages().select_related("locale"), pk=page_id)
+    locale = fallback.locale_of(translation.get_language())
+    if page.locale_id == locale.pk:
+        return redirect(page.url)
+    translated = fallback.nearest_translation(page, locale)
+    if translated is not None and translated.translation_key == page.translation_key:
+        return redirect(translated.url)
+    context = {
+        "original": page,
+        "original_language": page.locale.get_display_name(),
+        "nearest": translated,
+        "language_urls": {page.locale.language_code: page.url},
+    }
+    return render(request, "content/not_translated.html", context)
