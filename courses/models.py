@@ -277,3 +277,20 @@ class CurriculumRecord(models.Model):
 
     class Meta:
         verbose_name = _("curriculum record")
+
+
+class LessonSearchEntry(models.Model):
+    """A live lesson's text as search reads it (courses.search): written when the lesson is
+    published, removed when it is unpublished, deleted with its page. Matching and ranking read
+    the lower-cased `*_folded` copies, so both databases compare the same characters; `body`
+    keeps its case for the snippet. Migration 0006 adds the database's substring index: on
+    SQLite an FTS5 trigram table kept in step by triggers (a migration that rebuilds this table
+    must create them again), on PostgreSQL pg_trgm GIN indexes."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    title_folded = models.CharField(max_length=255)
+    body = models.TextField()
+    body_folded = models.TextField()
+
+    class Meta:
+        verbose_name = _("lesson search entry")

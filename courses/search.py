@@ -1,0 +1,256 @@
+"""Lesson search: an index of live lessons' text, and the query that reads it.
+
+Wagtail's search backends cannot find a Chinese word inside unsegmented text (SQLite FTS5's
+unicode61 tokenizer and PostgreSQL's `to_tsvector` take a run of Chinese characters as one
+word), so lessons are indexed here, one `LessonSearchEntry` per live lesson, written when a
+lesson is published and removed when it is unpublished (the receivers below) and rebuilt by
+`load_curriculum`. A term matches as a substring of the lower-cased title or text (`LIKE`, the
+same rule on both databases); SQLite's FTS5 trigram table narrows the rows first for terms of
+three characters or more, PostgreSQL's pg_trgm GIN indexes serve the `LIKE` itself. Results are
+ranked by how often the terms occur (in the title ten times more), counted in SQL, so only the
+page of results shown is read. A search costs a fixed number of queries whatever the size of
+the curriculum.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, Q, Value, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length, Replace
+from django.dispatch import receiver
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+from wagtail import blocks
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished
+
+from content.blocks import MarkdownBlock
+from content.markdown import render_markdown
+
+from .models import LessonPage, LessonSearchEntry
+
+MAX_QUERY = 100  # characters of a query that are read; the rest is left out, and the page says so
+MAX_TERMS = 8
+MIN_TERM = 2  # one character (one Chinese character, one letter) matches nearly every lesson
+RESULTS = 20
+TITLE_WEIGHT = 10
+SNIPPET = 90  # characters of text around the first match
+
+# Han, kana and hangul: written without spaces, so a query's CJK run and its Latin run are
+# separate terms ("SQL查询" finds "SQL 查询" too).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+_TERM = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
+_WRAPPED_CJK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n\\s*(?=[{_CJK}])")  # a source line break inside Chinese
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|pre|blockquote|div|dt|dd)>|<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+# Indexing ------------------------------------------------------------------------------------
+
+def html_text(fragment):
+    """The text a reader sees in an HTML fragment, on one line."""
+    fragment = _BLOCK_END.sub(" ", _WRAPPED_CJK.sub("", fragment))
+    return _SPACES.sub(" ", html.unescape(strip_tags(fragment))).strip()
+
+
+def _block_text(block, value):
+    if isinstance(block, MarkdownBlock):
+        return html_text(render_markdown(value))
+    if isinstance(block, blocks.StructBlock):
+        return " ".join(_block_text(child, value.get(name)) for name, child in block.child_blocks.items())
+    if isinstance(block, blocks.ListBlock):
+        return " ".join(_block_text(block.child_block, item) for item in value or ())
+    if isinstance(block, (blocks.CharBlock, blocks.TextBlock)):
+        return _SPACES.sub(" ", value or "").strip()
+    return ""  # choices, images, documents, embeds: nothing a reader searches for
+
+
+def lesson_text(lesson):
+    """A lesson's summary and body as plain text."""
+    parts = [lesson.summary] + [_block_text(child.block, child.value) for child in lesson.body]
+    return " ".join(part for part in parts if part)
+
+
+def index_lesson(lesson):
+    """Write `lesson`'s entry if it is live, else remove it."""
+    if not lesson.live:
+        return remove_lesson(lesson)
+    body = lesson_text(lesson)
+    LessonSearchEntry.objects.update_or_create(
+        page_id=lesson.pk, defaults={"title_folded": lesson.title.lower(), "body": body, "body_folded": body.lower()}
+    )
+
+
+def remove_lesson(lesson):
+    LessonSearchEntry.objects.filter(page_id=lesson.pk).delete()
+
+
+@transaction.atomic
+def rebuild_index():
+    """Index every live lesson afresh; returns how many."""
+    LessonSearchEntry.objects.all().delete()
+    entries = []
+    for lesson in LessonPage.objects.live().iterator(chunk_size=200):
+        body = lesson_text(lesson)
+        entries.append(LessonSearchEntry(
+            page_id=lesson.pk, title_folded=lesson.title.lower(), body=body, body_folded=body.lower()))
+    LessonSearchEntry.objects.bulk_create(entries, batch_size=200)
+    return len(entries)
+
+
+@receiver(page_published, sender=LessonPage)
+def _published(sender, instance, **kwargs):
+    index_lesson(instance)
+
+
+@receiver(page_unpublished, sender=LessonPage)
+def _unpublished(sender, instance, **kwargs):
+    remove_lesson(instance)
+
+
+# Searching -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""  # what was searched for, at most MAX_QUERY characters
+    terms: tuple = ()  # lower-cased terms, each of MIN_TERM characters or more; all must match
+    shortened: bool = False  # the query was longer than MAX_QUERY (or had more than MAX_TERMS terms)
+    too_short: bool = False  # something was typed, but no term of MIN_TERM characters
+
+
+def parse_query(raw):
+    """The terms of a search box's text: runs of letters and digits, Chinese runs apart from
+    Latin ones. Punctuation and operators of any search syntax (`"`, `*`, `-`, `%`) only separate
+    terms, and words like NEAR or OR are plain words."""
+    raw = " ".join((raw or "").split())
+    shortened = len(raw) > MAX_QUERY
+    text = raw[:MAX_QUERY]
+    terms = []
+    for term in _TERM.findall(text.lower()):
+        if len(term) >= MIN_TERM and term not in terms:
+            terms.append(term)
+    shortened = shortened or len(terms) > MAX_TERMS
+    return Query(text=text, terms=tuple(terms[:MAX_TERMS]), shortened=shortened, too_short=bool(text) and not terms)
+
+
+def hidden_sections(request):
+    """Tree paths of the private sections (Wagtail view restrictions) this request may not
+    read: one query, two with group restrictions, three if the reader's groups are needed."""
+    restrictions = list(
+        PageViewRestriction.objects.select_related("page").only("restriction_type", "page__path")
+        .prefetch_related("groups")
+    )
+    user_groups = None
+    hidden = []
+    for restriction in restrictions:
+        if restriction.restriction_type == PageViewRestriction.GROUPS:
+            if request.user.is_superuser:
+                continue
+            if user_groups is None:
+                user_groups = set(request.user.groups.values_list("pk", flat=True)) if request.user.is_authenticated else set()
+            allowed = any(group.pk in user_groups for group in restriction.groups.all())
+        else:
+            allowed = restriction.accept_request(request)
+        if not allowed:
+            hidden.append(restriction.page.path)
+    return tuple(hidden)
+
+
+@dataclass
+class Result:
+    page: Page
+    title: str  # HTML: the title with its matches marked
+    snippet: str  # HTML: text around the first match, matches marked
+    module: str = ""
+    course: str = ""
+
+
+@dataclass
+class Results:
+    items: list
+    total: int
+
+
+def _occurrences(field, term):
+    return (Length(field) - Length(Replace(field, Value(term), Value("")))) / len(term)
+
+
+def search_lessons(query, *, language, hidden=()):
+    """The live lessons in `language` outside the `hidden` sections that contain every term,
+    most occurrences first (title ten times), at most RESULTS of them: two queries."""
+    entries = LessonSearchEntry.objects.filter(page__live=True, page__locale__language_code=language)
+    for path in hidden:
+        entries = entries.exclude(page__path__startswith=path)
+    for term in query.terms:
+        entries = entries.filter(Q(title_folded__contains=term) | Q(body_folded__contains=term))
+    fts_terms = [term for term in query.terms if len(term) >= 3]
+    if connection.vendor == "sqlite" and fts_terms:
+        # Terms are letters and digits only, so quoting each as an FTS5 string is all it takes.
+        match = " AND ".join(f'"{term}"' for term in fts_terms)
+        entries = entries.filter(pk__in=RawSQL(
+            "SELECT rowid FROM courses_lessonsearch_fts WHERE courses_lessonsearch_fts MATCH %s", [match]))
+    score = sum(
+        (TITLE_WEIGHT * _occurrences(F("title_folded"), term) + _occurrences(F("body_folded"), term)
+         for term in query.terms),
+        Value(0),
+    )
+    rows = list(
+        entries.annotate(score=score, total=Window(Count("pk"), output_field=IntegerField()))
+        .select_related("page", "page__locale")
+        .defer("title_folded", "body_folded")
+        .order_by("-score", "page__path")[:RESULTS]
+    )
+    return Results(items=_results(rows, query.terms), total=rows[0].total if rows else 0)
+
+
+def _results(rows, terms):
+    steplen = Page.steplen
+    modules = {row.page.path[:-steplen] for row in rows}
+    ancestors = modules | {path[:-steplen] for path in modules}
+    titles = dict(Page.objects.filter(path__in=ancestors).values_list("path", "title")) if rows else {}
+    return [
+        Result(
+            page=row.page,
+            title=highlight(row.page.title, terms),
+            snippet=snippet(row.body, terms),
+            module=titles.get(row.page.path[:-steplen], ""),
+            course=titles.get(row.page.path[: -2 * steplen], ""),
+        )
+        for row in rows
+    ]
+
+
+# Highlighting --------------------------------------------------------------------------------
+
+def _pattern(terms):
+    return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _marked(text, pattern, start, end):
+    out, at = [], start
+    for match in pattern.finditer(text, start, end):
+        out += [escape(text[at:match.start()]), "<mark>", escape(match.group()), "</mark>"]
+        at = match.end()
+    out.append(escape(text[at:end]))
+    return "".join(out)
+
+
+def highlight(text, terms):
+    """`text` HTML-escaped, with each occurrence of a term in <mark>."""
+    return mark_safe(_marked(text, _pattern(terms), 0, len(text))) if terms else escape(text)
+
+
+def snippet(text, terms, width=SNIPPET):
+    """About `width` characters of `text` around the first occurrence of a term, HTML-escaped,
+    with every occurrence inside marked; the text's beginning when no term occurs in it."""
+    pattern = _pattern(terms) if terms else None
+    first = pattern.search(text) if pattern else None
+    start = max(0, first.start() - width // 3) if first else 0
+    end = min(len(text), start + width)
+    if first and first.end() > end:
+        end = first.end()
+    body = _marked(text, pattern, start, end) if pattern else escape(text[start:end])
+    return mark_safe(("…" if start else "") + body + ("…" if end < len(text) else ""))
