@@ -17,11 +17,12 @@ import yaml
 from .skills import check_lessons, check_question_skills, read_skills
 from .yamlfiles import LANGUAGES, CurriculumError, Lines, load_yaml
 
-CONTAINER_KINDS = {"tip", "note", "warning", "exercise", "keypoints"}
+CONTAINER_KINDS = {"tip", "note", "warning", "exercise", "keypoints", "download"}
 CONTAINER_OPEN = re.compile(r"^:::(?P<kind>[\w-]+)[ \t]*(?P<title>.*)$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPSTONE_FOLDER = "capstone"
 SKILLS_FILE = "skills.yaml"
+TEMPLATES_FILE = Path("templates") / "templates.yaml"
 
 
 @dataclass
@@ -76,6 +77,30 @@ class CapstoneSource:
 
 
 @dataclass
+class TemplateSource:
+    """A file trainees download (templates/templates.yaml): one file per language."""
+
+    slug: str
+    title: dict
+    description: dict
+    files: dict  # language → Path
+
+    def digest(self, language):
+        return _digest([self.title[language], hashlib.sha256(self.files[language].read_bytes()).hexdigest()])
+
+
+@dataclass
+class TemplatesSource:
+    heading: dict
+    introduction: dict
+    templates: list  # TemplateSource, in the manifest's order
+
+    @property
+    def slugs(self):
+        return {template.slug for template in self.templates}
+
+
+@dataclass
 class CourseSource:
     slug: str
     title: dict
@@ -84,6 +109,7 @@ class CourseSource:
     modules: list
     capstone: CapstoneSource | None = None
     skills: object = None  # content.skills.SkillsSource, when skills.yaml is there
+    templates: TemplatesSource | None = None  # when templates/templates.yaml is there
 
     def digest(self, language):
         return _digest([self.title[language], self.summary[language], self.introduction[language]])
@@ -97,7 +123,9 @@ def read_curriculum(directory) -> CourseSource:
     directory = Path(directory)
     course = _load_yaml(directory / "course.yaml")
     course.require(["slug", "title", "summary", "introduction"])
-    modules = [_read_module(folder) for folder in sorted(directory.iterdir()) if _is_module(folder)]
+    templates = _read_templates(directory / TEMPLATES_FILE) if (directory / TEMPLATES_FILE).exists() else None
+    known = templates.slugs if templates else set()
+    modules = [_read_module(folder, known) for folder in sorted(directory.iterdir()) if _is_module(folder)]
     earlier = set()
     for module in modules:
         if module.prerequisite and module.prerequisite not in earlier:
@@ -114,6 +142,7 @@ def read_curriculum(directory) -> CourseSource:
         introduction=course.both("introduction"),
         modules=modules,
         capstone=_read_capstone(capstone) if capstone.is_dir() else None,
+        templates=templates,
     )
     if (directory / SKILLS_FILE).exists():
         source.skills = read_skills(directory / SKILLS_FILE)
@@ -127,7 +156,7 @@ def _is_module(path):
     return path.is_dir() and re.match(r"^\d\d-", path.name) is not None
 
 
-def _read_module(folder):
+def _read_module(folder, templates):
     meta = _load_yaml(folder / "module.yaml")
     meta.require(["slug", "title", "introduction", "objectives"])
     if not SLUG.match(str(meta.data["slug"])):
@@ -137,7 +166,7 @@ def _read_module(folder):
         if not isinstance(items, list):
             raise meta.error("objectives must be lists", "objectives", language)
     stems = sorted({p.name.split(".")[0] for p in folder.glob("*.md")})
-    lessons = [_read_lesson(folder, stem) for stem in stems]
+    lessons = [_read_lesson(folder, stem, templates) for stem in stems]
     if not lessons:
         raise meta.error("the module has no lessons")
     questions_path = folder / "questions.yaml"
@@ -152,6 +181,39 @@ def _read_module(folder):
         lessons=lessons,
         folder=folder,
         lines=meta.lines,
+    )
+
+
+def _read_templates(path):
+    """templates/templates.yaml: a heading and introduction for the course's list, then each
+    template's slug, title and description; its files sit beside it as <slug>.<language>.<ext>."""
+    meta = _load_yaml(path)
+    meta.require(["heading", "templates"])
+    if not isinstance(meta.data["templates"], list):
+        raise meta.error("templates must be a list", "templates")
+    templates, seen = [], set()
+    for index, item in enumerate(meta.data["templates"]):
+        lines = Lines({at[2:]: line for at, line in meta.lines.items() if at[:2] == ("templates", index)})
+        entry = _Yaml(path, item, lines)
+        if not isinstance(item, dict):
+            raise meta.error("each template is a mapping with slug, title and description", "templates", index)
+        entry.require(["slug", "title", "description"])
+        slug = str(item["slug"])
+        if not SLUG.match(slug) or slug in seen:
+            raise entry.error(f"slug '{slug}' is not a lowercase-hyphen slug or is repeated", "slug")
+        seen.add(slug)
+        files = {}
+        for language in LANGUAGES:
+            found = sorted(path.parent.glob(f"{slug}.{language}.*"))
+            if len(found) != 1:
+                raise entry.error(
+                    f"template '{slug}' needs exactly one file {slug}.{language}.<ext>, found {len(found)}", "slug")
+            files[language] = found[0]
+        templates.append(TemplateSource(slug, entry.both("title"), entry.both("description"), files))
+    return TemplatesSource(
+        heading=meta.both("heading"),
+        introduction=meta.both("introduction") if "introduction" in meta.data else {lang: "" for lang in LANGUAGES},
+        templates=templates,
     )
 
 
@@ -175,7 +237,7 @@ def _read_capstone(folder):
     )
 
 
-def _read_lesson(folder, stem):
+def _read_lesson(folder, stem, templates):
     texts, slug, files = {}, None, []
     for language in LANGUAGES:
         path = folder / f"{stem}.{language}.md"
@@ -192,7 +254,7 @@ def _read_lesson(folder, stem):
             title=str(front.data["title"]),
             summary=str(front.data.get("summary") or ""),
             estimated_minutes=front.whole_number("estimated_minutes", 15),
-            body=parse_body(body, path, body_line),
+            body=parse_body(body, path, body_line, templates),
         )
         files.append(path)
     return LessonSource(slug=slug, texts=texts, files=files)
@@ -217,8 +279,10 @@ def _front_matter(path):
     return front, "\n".join(lines[end + 1 :]), end + 2
 
 
-def parse_body(text, path, first_line):
-    """Split a lesson body into StreamField blocks: Markdown between ':::' containers."""
+def parse_body(text, path, first_line, templates=frozenset()):
+    """Split a lesson body into StreamField blocks: Markdown between ':::' containers.
+    `:::download <slug>` names one of `templates` (templates.yaml); its block holds the slug
+    until the loader puts the document of the page's language in its place."""
     blocks, markdown, container = [], [], None
     for offset, line in enumerate(text.split("\n")):
         number = first_line + offset
@@ -232,7 +296,7 @@ def parse_body(text, path, first_line):
             else:
                 markdown.append(line)
         elif line.strip() == ":::":
-            blocks.append(_container_block(container, path))
+            blocks.append(_container_block(container, path, templates))
             container = None
         else:
             container["lines"].append(line)
@@ -249,8 +313,16 @@ def _flush_markdown(blocks, lines):
     lines.clear()
 
 
-def _container_block(container, path):
+def _container_block(container, path, templates):
     text = "\n".join(container["lines"]).strip()
+    if container["kind"] == "download":
+        slug = container["title"]
+        if slug not in templates:
+            known = ", ".join(sorted(templates)) or f"none: {TEMPLATES_FILE} is missing"
+            raise CurriculumError(path, container["line"], f"unknown template '{slug}' (templates: {known})")
+        if "\n" in text:
+            raise CurriculumError(path, container["line"], "a download's link text is one line")
+        return {"type": "document", "value": {"template": slug, "label": text}}
     if container["kind"] == "keypoints":
         points = [line.strip()[2:].strip() for line in container["lines"] if line.strip().startswith(("- ", "* "))]
         if not points:

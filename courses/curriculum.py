@@ -15,6 +15,7 @@ from content.curriculum import LANGUAGES, CourseSource, read_curriculum
 from content.models import Skill
 from content.skills import write_skills
 
+from . import downloads
 from .models import CatalogPage, CompletionRule, CoursePage, CurriculumRecord, LessonPage, ModulePage
 from .signals import curriculum_written
 
@@ -110,11 +111,18 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         )
     _point_site_at(catalogs[LANGUAGES[0]])
 
-    courses = _translated(writer, CoursePage, catalogs, source.slug, source.digest, lambda lang: {
-        "title": source.title[lang],
-        "summary": source.summary[lang],
-        "intro": source.introduction[lang],
-    })
+    documents = downloads.write_templates(source.templates, report) if source.templates else {}
+
+    def templates_list(lang):  # the course introduction ends with the templates to download
+        return "\n\n" + downloads.course_section(source.templates, documents, lang) if source.templates else ""
+
+    courses = _translated(
+        writer, CoursePage, catalogs, source.slug, lambda lang: source.digest(lang) + templates_list(lang),
+        lambda lang: {
+            "title": source.title[lang],
+            "summary": source.summary[lang],
+            "intro": source.introduction[lang].rstrip() + templates_list(lang),
+        })
     modules_by_slug, lessons = {}, {}
     for module in source.modules:
         modules = _translated(writer, ModulePage, courses, module.slug, module.digest, lambda lang: {
@@ -128,11 +136,13 @@ def write_curriculum(source: CourseSource, *, force=False) -> LoadReport:
         modules_by_slug[module.slug] = modules
         for lesson in module.lessons:
             lessons[module.slug, lesson.slug] = _translated(
-                writer, LessonPage, modules, lesson.slug, lesson.digest, lambda lang: {
+                writer, LessonPage, modules, lesson.slug,
+                lambda lang: lesson.digest(lang) + downloads.links(lesson.texts[lang].body, documents, lang),
+                lambda lang: {
                     "title": lesson.texts[lang].title,
                     "summary": lesson.texts[lang].summary,
                     "estimated_minutes": lesson.texts[lang].estimated_minutes,
-                    "body": lesson.texts[lang].body,
+                    "body": downloads.resolve_body(lesson.texts[lang].body, documents, lang),
                 })
     if source.skills is not None:
         _link_lessons_to_skills(source.skills, lessons)
