@@ -50,6 +50,7 @@ class Department(MP_Node):
 
     class Meta:
         verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self):
         return self.name
@@ -69,6 +70,7 @@ class EmployeeProfile(models.Model):
 
     class Meta:
         verbose_name = _("employee profile")
+        verbose_name_plural = _("employee profiles")
 
     def __str__(self):
         return f"{self.employee_id} · {self.user}"

@@ -22,6 +22,7 @@ class SkillArea(models.Model):
 
     class Meta:
         verbose_name = _("skill area")
+        verbose_name_plural = _("skill areas")
         ordering = ["sort_order", "slug"]
 
     def __str__(self):
@@ -44,6 +45,7 @@ class Skill(models.Model):
 
     class Meta:
         verbose_name = _("skill")
+        verbose_name_plural = _("skills")
         ordering = ["area__sort_order", "sort_order", "slug"]
 
     def __str__(self):
@@ -74,6 +76,7 @@ class Role(models.Model):
 
     class Meta:
         verbose_name = _("role")
+        verbose_name_plural = _("roles")
         ordering = ["sort_order", "slug"]
 
     def __str__(self):
@@ -90,6 +93,7 @@ class RoleRequirement(models.Model):
 
     class Meta:
         verbose_name = _("role requirement")
+        verbose_name_plural = _("role requirements")
         constraints = [models.UniqueConstraint(fields=["role", "skill"], name="content_role_skill_once")]
 
 

@@ -42,6 +42,7 @@ class CatalogPage(Page):
 
     class Meta:
         verbose_name = _("course catalog")
+        verbose_name_plural = _("course catalogs")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -80,6 +81,7 @@ class CoursePage(Page):
 
     class Meta:
         verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -131,6 +133,7 @@ class ModulePage(Page):
 
     class Meta:
         verbose_name = _("module")
+        verbose_name_plural = _("modules")
 
     @property
     def objectives(self):
@@ -168,6 +171,7 @@ class LessonPage(Page):
 
     class Meta:
         verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -188,6 +192,7 @@ class Enrolment(models.Model):
 
     class Meta:
         verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course_key"], name="courses_enrolment_one_per_course"
@@ -219,6 +224,7 @@ class Assignment(models.Model):
 
     class Meta:
         verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(user__isnull=False) ^ models.Q(department__isnull=False),
@@ -260,6 +266,7 @@ class ModuleCompletion(models.Model):
 
     class Meta:
         verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "module_key"], name="courses_modulecompletion_one_per_module"
@@ -277,6 +284,7 @@ class CurriculumRecord(models.Model):
 
     class Meta:
         verbose_name = _("curriculum record")
+        verbose_name_plural = _("curriculum records")
 
 
 class LessonSearchEntry(models.Model):
@@ -294,3 +302,4 @@ class LessonSearchEntry(models.Model):
 
     class Meta:
         verbose_name = _("lesson search entry")
+        verbose_name_plural = _("lesson search entries")
