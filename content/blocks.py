@@ -35,6 +35,7 @@ class HeadingBlock(blocks.StructBlock):
 
     class Meta:
         icon = "title"
+        label = _("Heading")
         template = "content/blocks/heading_block.html"
         description = _("A section heading.")
         preview_value = {"text": "AARRR 漏斗", "level": "h2"}
@@ -46,6 +47,7 @@ class ImageBlock(blocks.StructBlock):
 
     class Meta:
         icon = "image"
+        label = _("Image")
         template = "content/blocks/image_block.html"
         description = _("An image with an optional caption.")
         preview_value = {"caption": "Funnel"}
@@ -62,6 +64,7 @@ class CalloutBlock(blocks.StructBlock):
 
     class Meta:
         icon = "help"
+        label = _("Callout")
         template = "content/blocks/callout_block.html"
         description = _("A highlighted tip, note, warning or exercise.")
         preview_value = {"kind": "tip", "title": "小提示", "text": "先定目标，再谈方法。"}
@@ -73,6 +76,7 @@ class KeyPointsBlock(blocks.StructBlock):
 
     class Meta:
         icon = "list-ul"
+        label = _("Key points")
         template = "content/blocks/key_points_block.html"
         description = _("A short list of the lesson's key points.")
         preview_value = {"title": "要点", "points": ["用户价值", "企业效益"]}
@@ -84,6 +88,7 @@ class VideoBlock(blocks.StructBlock):
 
     class Meta:
         icon = "media"
+        label = _("Video")
         template = "content/blocks/video_block.html"
         description = _("An embedded video (YouTube, Bilibili…).")
         preview_value = {"caption": "Video"}
@@ -95,6 +100,7 @@ class DocumentBlock(blocks.StructBlock):
 
     class Meta:
         icon = "doc-full-inverse"
+        label = _("Document")
         template = "content/blocks/document_block.html"
         description = _("A file to download: a worksheet, a template, slides.")
         preview_value = {"label": "Worksheet"}
