@@ -48,7 +48,8 @@ def svg(user, size=50):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
         f'<circle cx="{size / 2}" cy="{size / 2}" r="{size / 2}" fill="{PALETTE[colour_index(user)]}"/>'
         f'<text x="50%" y="50%" dy=".35em" text-anchor="middle" fill="#fff" font-size="{font:.1f}" '
-        f'font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" font-weight="600">{text}</text></svg>'
+        f'font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" font-weight="600">'
+        f"{text}</text></svg>"
     )
 
 

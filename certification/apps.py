@@ -7,4 +7,8 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self):
-        from . import checks, log_actions, signals  # noqa: F401
+        from quizzes import next_steps
+
+        from . import checks, log_actions, notices, signals  # noqa: F401
+
+        next_steps.register(notices.issued_by)

@@ -10,13 +10,15 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 
 from content.markdown import render_markdown
 
-from . import api, attachments, labs, rubrics
-from .grading import grade, right_answer
+from . import api, attachments, labs, next_steps, rubrics
+from .grading import grade, matched_answer, right_answer
 from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
 MAX_BODY = 128 * 1024  # one answer (an essay: 20,000 characters, JSON-escaped); bigger is refused unread
@@ -86,6 +88,7 @@ def _public_essay(spec):
 
 
 @require_GET
+@never_cache  # Back after submitting asks the server again, which sends the result, not the form
 @login_required
 def attempt_view(request, attempt_id):
     try:
@@ -193,6 +196,40 @@ def run_query(request, attempt_id):
     })
 
 
+def is_unanswered(spec, response):
+    """Nothing given, or an ordering or matching question left part done."""
+    if response in (None, "", [], {}):
+        return True
+    if spec["type"] in ("ordering", "matching"):
+        return len(response) < len(spec["answers"])
+    return False
+
+
+@never_cache
+@login_required
+def confirm(request, attempt_id):
+    """The step before submitting when the page runs no script (attempt.js asks in a dialog):
+    a POST saves the form's answers and comes back here; the page lists what is unanswered."""
+    try:
+        attempt = api.get_own_attempt(request.user, attempt_id)
+        if not attempt.is_open:
+            return redirect("quizzes:result", attempt.pk)
+        if request.method == "POST":
+            _save_form_answers(request.user, attempt_id, request.POST)
+            return redirect("quizzes:confirm", attempt_id)
+    except api.AttemptClosed:  # time ran out meanwhile: the attempt page grades it
+        return redirect("quizzes:attempt", attempt_id)
+    except api.QuizError as error:
+        return _error(request, error)
+    questions = AttemptQuestion.objects.filter(attempt=attempt).only("spec", "position", "response")
+    questions = questions.order_by("position")
+    return render(request, "quizzes/confirm.html", {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "unanswered": [q.position for q in questions if is_unanswered(q.spec, q.response)],
+    })
+
+
 @require_POST
 @login_required
 def submit(request, attempt_id):
@@ -249,6 +286,9 @@ def reviewed_question(question, level):
         item["feedback"] = [
             by_token[t]["feedback"] for t in picked if isinstance(t, str) and t in by_token and by_token[t]["feedback"]
         ]
+        if spec["type"] in ("numeric", "short_text") and isinstance(question.response, str):
+            matched = matched_answer(spec, question.response)  # Moodle's "any other answer" has feedback too
+            item["feedback"] = [matched["feedback"]] if matched and matched["feedback"] else []
     return item
 
 
@@ -258,18 +298,23 @@ def _describe(spec, response, by_token):
     if kind in ("single_choice", "true_false"):
         text = by_token[response]["text"] if response in by_token else ""
         return {"true": _("True"), "false": _("False")}.get(text.strip().lower(), text)
+    separator = pgettext("list separator", "; ")  # Chinese: a full-width "；"
     if kind == "multiple_response":
-        return "; ".join(by_token[t]["text"] for t in response if t in by_token)
+        return separator.join(by_token[t]["text"] for t in response if t in by_token)
     if kind in ("numeric", "short_text", "calculated", "sql"):
         return str(response)
     if kind == "ordering":
         return " → ".join(by_token[t]["text"] for t in response if t in by_token)
     if kind == "matching":
-        return "; ".join(f"{by_token[k]['text']} — {targets.get(v, '')}" for k, v in response.items() if k in by_token)
+        # Not an em dash between Chinese words, where it reads as 一: the catalogue's pair format.
+        pair = pgettext("a matched pair", "%(item)s — %(match)s")
+        return separator.join(pair % {"item": by_token[k]["text"], "match": targets.get(v, "")}
+                              for k, v in response.items() if k in by_token)
     return ""
 
 
 @require_GET
+@never_cache
 @login_required
 def result(request, attempt_id):
     try:
@@ -294,4 +339,5 @@ def result(request, attempt_id):
         "questions": questions,
         "answers_later": attempt.quiz.answers_shown if withheld else None,
         "quiz_url": attempt.quiz.url,
+        "next_steps": next_steps.for_attempt(attempt),
     })

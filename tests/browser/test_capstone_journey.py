@@ -69,6 +69,7 @@ def test_a_trainee_answers_three_practical_types_an_instructor_grades_the_essay_
     expect(essay.locator(".attachments li")).to_contain_text("funnel.png")
 
     page.get_by_role("button", name="Submit answers").click()
+    page.get_by_role("dialog").get_by_role("button", name="Submit now").click()  # the confirmation
     expect(page).to_have_url(f"{live_server.url}/en/quizzes/attempts/{attempt.pk}/result/")
     expect(page.locator(".notice")).to_contain_text("A grader is reading your answers")
     assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.AWAITING

@@ -61,6 +61,7 @@ def test_trainee_computes_with_their_own_numbers_and_queries_the_lab_dataset(pag
     screenshot(page, "practical-attempt-phone", 390, 844)
 
     page.get_by_role("button", name="Submit answers").click()
+    page.get_by_role("dialog").get_by_role("button", name="Submit now").click()  # the confirmation
     expect(page).to_have_url(f"{live_server.url}/en/quizzes/attempts/{attempt.pk}/result/")
     expect(page.locator(".score__value")).to_have_text("100%")
     assert Attempt.objects.get(pk=attempt.pk).percent == 100

@@ -183,6 +183,7 @@ def test_trainee_answers_every_question_type_passes_and_unlocks_the_next_module(
     assert all(q.response is not None for q in attempt.questions.all())
 
     page.get_by_role("button", name="Submit answers").click()
+    page.get_by_role("dialog").get_by_role("button", name="Submit now").click()  # the confirmation
     expect(page).to_have_url(f"{live_server.url}/en/quizzes/attempts/{attempt.pk}/result/")
     expect(page.locator(".score__value")).to_have_text("100%")
     expect(page.locator(".score__verdict")).to_have_text("Passed")

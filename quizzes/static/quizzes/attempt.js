@@ -170,7 +170,63 @@
   });
   document.querySelectorAll("[data-file-send]").forEach(function (button) { button.hidden = true; });
 
-  form.addEventListener("submit", function () {
+  // "Submit answers" asks first, naming the questions still unanswered; the dialog's own button
+  // submits. (Without this script the form goes to the server's confirm step instead.)
+  var dialog = form.querySelector("[data-confirm]");
+
+  function answered(fieldset) {
+    var inputs = Array.prototype.filter.call(fieldset.querySelectorAll("input, select, textarea"), function (input) {
+      return input.form === form && input.type !== "file";
+    });
+    var type = fieldset.dataset.type;
+    if (type === "ordering" || type === "matching") return inputs.every(function (input) { return input.value; });
+    if (type === "essay") {  // the essay's template counts once the trainee has saved or changed it
+      var text = inputs[0];
+      return text.value.trim() !== "" && (fieldset.hasAttribute("data-answered") || text.value !== text.defaultValue);
+    }
+    return inputs.some(function (input) {
+      return (input.type === "radio" || input.type === "checkbox") ? input.checked : input.value.trim() !== "";
+    });
+  }
+
+  function ask() {
+    var missing = Array.prototype.filter.call(form.querySelectorAll("fieldset[data-position]"), function (fieldset) {
+      return !answered(fieldset);
+    });
+    var list = dialog.querySelector("[data-unanswered-list]");
+    var links = dialog.querySelector("[data-question-links]").content;
+    list.textContent = "";
+    missing.forEach(function (fieldset, index) {
+      if (index) list.append(list.dataset.separator);
+      list.append(links.querySelector('[data-for="' + fieldset.dataset.position + '"]').cloneNode(true));
+    });
+    dialog.querySelector("[data-unanswered]").hidden = !missing.length;
+    dialog.querySelector("[data-all-answered]").hidden = !!missing.length;
+    dialog.showModal();
+    // Enter on the first button must not submit a quiz with questions left out.
+    dialog.querySelector(missing.length ? "[data-confirm-cancel]" : "[data-confirm-submit]").focus();
+  }
+
+  if (dialog && typeof dialog.showModal === "function") {
+    dialog.querySelector("[data-confirm-cancel]").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("click", function (event) {  // a question's link: close, then go there
+      var link = event.target.closest("a[data-for]");
+      if (!link) return;
+      event.preventDefault();
+      dialog.close();
+      var fieldset = document.getElementById("q" + link.dataset.for);
+      fieldset.scrollIntoView({ block: "start" });
+      var first = fieldset.querySelector("input, select, textarea");
+      if (first) first.focus({ preventScroll: true });
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.hasAttribute("data-submit") && dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      ask();
+      return;
+    }
     var button = form.querySelector("[data-submit]");
     if (button) button.disabled = true;  // the server ignores a second submit anyway
   });
