@@ -251,3 +251,37 @@ def test_numeric_stems_do_not_reuse_worked_example_numbers(course):
             if shared:
                 reused.append(f"{module.slug}: {question['key']} reuses {[f'{v:f}' for v in shared]}")
     assert not reused, "numeric stems reusing a lesson's figures:\n" + "\n".join(reused)
+
+
+# A stem that points back at the text ("本课介绍的…", "covered in the lesson") asks for recall of a
+# list, not for the lesson put to work (EDITORIAL.md, "Transfer, not recall").
+RECALL_ZH = re.compile(r"本课|本节|本章|本模块|课程中(?:提到|介绍|讲)|课上(?:提到|介绍|讲)")
+RECALL_EN = re.compile(
+    r"\b(?:this|the) (?:lesson|module|chapter)\b"
+    r"|\b(?:covered|taught|described|mentioned|introduced|summari[sz]ed|presented) in (?:the|this) (?:lesson|module|course)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(("text", "recall"), [
+    ("以下哪些属于本课介绍的“互联网思维七个特点”？", True),
+    ("按照本模块的观点，这最可能说明什么？", True),
+    ("把每个案例与课程中提到的一项代表性做法对应起来。", True),
+    ("Which are the three tracks introduced in this module?", True),
+    ("Put the steps in the order taught in the lesson.", True),
+    ("某在线课程平台做一场付费课推广", False),
+    ("An online course platform promotes a paid course", False),
+])
+def test_recall_phrasing_is_recognised(text, recall):
+    assert bool(RECALL_ZH.search(text) or RECALL_EN.search(text)) is recall
+
+
+def test_no_stem_asks_what_the_lesson_said(course):
+    """No stem, in either language, refers back to "this lesson" or "this module": a question
+    states its own situation."""
+    recalling = [
+        f"{question['key']} ({language}): {question['stem'][language][:80]}"
+        for question in _questions(course) for language in LANGUAGES
+        if (RECALL_ZH if language == "zh-hans" else RECALL_EN).search(question["stem"][language])
+    ]
+    assert not recalling, "stems that ask for recall of the text:\n" + "\n".join(recalling)
