@@ -18,6 +18,7 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale
 
+from .formats.common import sentence
 from .importing import MAX_FILE_BYTES, FormatError, export_bank, import_questions, read_text
 from .models import QuestionBank
 
@@ -72,7 +73,7 @@ class ImportQuestionsView(WagtailAdminTemplateMixin, FormView):
         try:
             report = import_questions(bank, locale, read_text(form.cleaned_data["file"].read()), fmt)
         except FormatError as error:
-            form.add_error("file", _("%(error)s. Nothing was imported.") % {"error": error})
+            form.add_error("file", _("%(error)s. Nothing was imported.") % {"error": sentence(error)})
             return self.form_invalid(form)
         fresh = self.form_class(initial={"bank": bank, "format": fmt, "language": locale.language_code})
         return self.render_to_response(self.get_context_data(form=fresh, report=report, bank=bank))

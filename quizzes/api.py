@@ -167,7 +167,9 @@ def freeze(question, *, shuffle=True):
         answer["token"] = secrets.token_urlsafe(6)
         if question.question_type == "matching":
             answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
-    order = [] if question.question_type in ("calculated", "sql", "essay") else [a["token"] for a in answers]
+    # A matching row without an item is a distractor: a target to choose, never an item shown.
+    order = [] if question.question_type in ("calculated", "sql", "essay") else [
+        a["token"] for a in answers if question.question_type != "matching" or a["text"].strip()]
     shuffled = shuffle and question.question_type in ("single_choice", "multiple_response")
     if question.question_type == "ordering" or shuffled:
         while True:

@@ -63,6 +63,7 @@ def clean_response(spec, response):
         return response
     if kind == "matching":
         targets = {a["target"] for a in spec["answers"]}
+        tokens = {a["token"] for a in matching_items(spec)}
         if (not isinstance(response, dict) or not set(response) <= tokens
                 or not all(isinstance(v, str) and v in targets for v in response.values())):
             raise ResponseError("pairs must map this question's items to its targets")
@@ -108,15 +109,9 @@ def grade(spec, response):
         return _clamp(by_token[response]["fraction"]) if response in by_token else 0.0
     if kind == "multiple_response":
         return _clamp(sum(by_token[t]["fraction"] for t in set(response) if t in by_token))
-    if kind == "numeric":
-        value = parse_number(response, spec.get("units", ()))
-        if value is None:
-            return 0.0
-        return _clamp(max(
-            (a["fraction"] for a in answers
-             if abs(value - parse_number(a["text"])) <= (a.get("tolerance") or 0) + 1e-9),
-            default=0.0,
-        ))
+    if kind in ("numeric", "short_text"):
+        answer = matched_answer(spec, response)
+        return _clamp(answer["fraction"]) if answer else 0.0
     if kind == "calculated":  # each answer's value was computed from the attempt's own numbers
         value = parse_number(response, spec.get("units", ()))
         if value is None:
@@ -127,15 +122,73 @@ def grade(spec, response):
         ))
     if kind == "sql":  # run on the lab's dataset in the read-only sandbox, compared with the reference
         return labs.grade(spec, response)
-    if kind == "short_text":
-        folded = fold_text(response)
-        return _clamp(max((a["fraction"] for a in answers if fold_text(a["text"]) == folded), default=0.0))
     if kind == "ordering":
         right = [a["token"] for a in answers]
         return sum(1 for given, wanted in zip(response, right) if given == wanted) / len(right)
     if kind == "matching":
-        return sum(1 for a in answers if response.get(a["token"]) == a["target"]) / len(answers)
+        items = matching_items(spec)
+        return sum(1 for a in items if response.get(a["token"]) == a["target"]) / len(items)
     return 0.0
+
+
+def matching_items(spec):
+    """A matching question's items: its answers less the distractors (a match without an item)."""
+    return [a for a in spec["answers"] if a["text"].strip()]
+
+
+ANY_ANSWER = "*"
+
+
+def matched_answer(spec, response):
+    """The answer a numeric or short-text response earns, as Moodle finds it: the best of the
+    answers it matches, except that a wildcard answer (Moodle's `*`, "any other answer", or a
+    short answer's `colo*r`) takes the response when no answer before it matched. None if
+    nothing matches (a response that is no number matches nothing)."""
+    if spec["type"] == "numeric":
+        value = parse_number(response, spec.get("units", ()))
+        if value is None:
+            return None
+        wildcard = lambda a: a["text"].strip() == ANY_ANSWER  # noqa: E731
+        matches = lambda a: abs(value - parse_number(a["text"])) <= (a.get("tolerance") or 0) + 1e-9  # noqa: E731
+    else:
+        folded = fold_text(response)
+        wildcard = lambda a: _has_wildcard(a["text"])  # noqa: E731
+        matches = lambda a: fold_text(a["text"].replace("\\*", "*")) == folded  # noqa: E731
+    best = None
+    for answer in spec["answers"]:
+        if wildcard(answer):
+            if best is None and (spec["type"] == "numeric" or _glob_match(fold_text(answer["text"]), folded)):
+                return answer
+        elif matches(answer) and (best is None or answer["fraction"] > best["fraction"]):
+            best = answer
+    return best
+
+
+_UNESCAPED_STAR = re.compile(r"(?<!\\)\*")
+
+
+def _has_wildcard(text):
+    return _UNESCAPED_STAR.search(text) is not None
+
+
+def _glob_match(pattern, text):
+    """Whether `text` matches `pattern`, where an unescaped `*` stands for any characters and
+    `\\*` for an asterisk (Moodle's qtype_shortanswer::compare_string_with_wildcard). Matched
+    piece by piece, leftmost first, which is linear for each piece: a regular expression of
+    `.*` runs backtracks exponentially on an answer like `a*a*a*a*b`."""
+    pieces = [piece.replace("\\*", "*") for piece in _UNESCAPED_STAR.split(pattern)]
+    if len(pieces) == 1:
+        return pieces[0] == text
+    first, *middle, last = pieces
+    if not text.startswith(first) or not text.endswith(last) or len(text) < len(first) + len(last):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 def right_answer(spec):
@@ -146,12 +199,15 @@ def right_answer(spec):
         return max(answers, key=lambda a: a["fraction"])["token"]
     if kind == "multiple_response":
         return sorted(a["token"] for a in answers if a["fraction"] > 0)
-    if kind in ("numeric", "short_text", "calculated", "sql"):
+    if kind in ("numeric", "short_text"):  # a literal answer, not a wildcard, where there is one
+        literal = [a for a in answers if not (a["text"].strip() == ANY_ANSWER or _has_wildcard(a["text"]))]
+        return max(literal or answers, key=lambda a: a["fraction"])["text"]
+    if kind in ("calculated", "sql"):
         return max(answers, key=lambda a: a["fraction"])["text"]
     if kind == "ordering":
         return [a["token"] for a in answers]
     if kind == "matching":
-        return {a["token"]: a["target"] for a in answers}
+        return {a["token"]: a["target"] for a in matching_items(spec)}
     return None
 
 

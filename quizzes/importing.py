@@ -15,12 +15,21 @@ them; every format: difficulty) keep their current values.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import PurePosixPath
+from urllib.parse import unquote
 
+from django.conf import settings
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
+from wagtail.images import get_image_model
 
-from .formats import FormatError, aiken, gift, moodlexml
+from .formats import FormatError, aiken, gift, moodlefiles, moodlexml
+from .formats.common import at_line
 from .models import Question, QuestionAnswer
 from .questions import QuestionDataError, normalise, write_question
 
@@ -54,7 +63,9 @@ class ImportReport:
         return len(self.created) + len(self.updated) + len(self.unchanged)
 
     def summary(self):
-        return f"Imported {self.imported} questions, skipped {len(self.skipped)}"
+        imported = ngettext("Imported %(count)s question", "Imported %(count)s questions", self.imported) % {
+            "count": self.imported}
+        return gettext("%(imported)s, skipped %(skipped)s") % {"imported": imported, "skipped": len(self.skipped)}
 
 
 def read_text(data: bytes) -> str:
@@ -63,7 +74,7 @@ def read_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise FormatError(f"line {line}", "the file is not UTF-8 text; save it as UTF-8") from None
+        raise FormatError(at_line(line), gettext("the file is not UTF-8 text; save it as UTF-8")) from None
 
 
 def import_questions(bank, locale, text, fmt) -> ImportReport:
@@ -73,12 +84,14 @@ def import_questions(bank, locale, text, fmt) -> ImportReport:
     prepared = _prepare(bank, parsed.questions, existing)
     _refuse_keys_of_other_banks(bank, locale, prepared)
     translations = dict(
-        Question.objects.filter(bank=bank, key__in=[data["key"] for data, _ in prepared])
+        Question.objects.filter(bank=bank, key__in=[data["key"] for data, _, _ in prepared])
         .exclude(locale=locale).values_list("key", "translation_key")
     )
     report = ImportReport(skipped=parsed.skipped)
     with transaction.atomic():
-        for data, _where in prepared:
+        for data, _where, files in prepared:
+            if files:
+                data = _with_stored_images(data, files)
             question = existing.get(data["key"])
             if question is not None and _unchanged(question, data):
                 report.unchanged.append(data["key"])
@@ -96,28 +109,88 @@ def _prepare(bank, questions, existing):
         key = question_key(bank, raw, bank_keys)
         if key in seen:
             if raw.get("key"):
-                raise FormatError(raw["where"], f"the id '{raw['key']}' is also used by the question at {seen[key]}")
+                raise FormatError(raw["where"], gettext("the id '%(id)s' is also used by the question at %(where)s")
+                                  % {"id": raw["key"], "where": seen[key]})
             key = _numbered(key, seen, numbers)
         seen[key] = raw["where"]
         current = question_data(existing[key]) if key in existing else {}
         merged = {**current, **raw, "key": key}
+        if raw.get("name") and raw["name"] == raw.get("key"):  # our export titles a nameless question by its key
+            merged.pop("name", None)
         if raw.get("essay") is not None and current.get("essay"):  # a file without a rubric keeps ours
             merged["essay"] = {**current["essay"], **raw["essay"]}
         try:
             data = normalise(merged)
             _check_lengths(data)
         except QuestionDataError as error:
-            label = f"question '{raw['name']}'" if raw.get("name") else "question"
-            raise FormatError(raw["where"], f"{label}: {error}") from None
-        prepared.append((data, raw["where"]))
+            reason = str(error)
+            message = (gettext("question '%(name)s': %(reason)s") % {"name": raw["name"], "reason": reason}
+                       if raw.get("name") else gettext("question: %(reason)s") % {"reason": reason})
+            raise FormatError(raw["where"], message) from None
+        prepared.append((data, raw["where"], raw.get("files") or {}))
     return prepared
+
+
+# Images ---------------------------------------------------------------------------------------
+# An embedded image becomes a Wagtail image (one per content: a file imported again finds it by
+# its hash), shown in the stem by its rendition's URL, as lesson images are served; the export
+# finds the image again by that URL and embeds it as Moodle does.
+
+IMAGE_RENDITION = "width-960"  # as content/blocks/image_block.html
+
+
+def _with_stored_images(data, files):
+    urls = {name: _stored_image(name, content) for name, content in files.items()}
+
+    def swap(text):
+        return moodlefiles.REFERENCE.sub(lambda match: urls.get(unquote(match[1]), match[0]), text)
+
+    return {**data, "stem": swap(data["stem"]), "explanation": swap(data["explanation"])}
+
+
+def _stored_image(name, content):
+    image_model = get_image_model()
+    file_hash = hashlib.sha1(content).hexdigest()  # noqa: S324 - Wagtail's own file_hash is SHA-1
+    image = image_model.objects.filter(file_hash=file_hash).first()
+    if image is None:
+        extension = moodlefiles.IMAGE_FORMATS[moodlefiles.image_format(content)]
+        filename = name if PurePosixPath(name).suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp") \
+            else f"{name}.{extension}"
+        image = image_model(title=name[:255], file=ImageFile(BytesIO(content), name=filename),
+                            file_hash=file_hash, file_size=len(content))
+        image.save()
+    return image.get_rendition(IMAGE_RENDITION).url
+
+
+def _image_url_pattern():
+    return re.compile(re.escape(settings.MEDIA_URL) + r"images/[^\s\"'<>()]+")
+
+
+def _with_embedded_images(questions):
+    """Each question that shows stored images gets `files` ({name: bytes}) and its texts refer
+    to them as `@@PLUGINFILE@@/name`. One query for the whole bank."""
+    pattern = _image_url_pattern()
+    urls = {url for q in questions for url in pattern.findall(q["stem"] + "\n" + q["explanation"])}
+    if not urls:
+        return questions
+    rendition_model = get_image_model().get_rendition_model()
+    paths = {url[len(settings.MEDIA_URL):]: url for url in urls}
+    images = {}
+    for rendition in rendition_model.objects.filter(file__in=list(paths)).select_related("image"):
+        with rendition.image.open_file() as file:
+            images[paths[rendition.file.name]] = (rendition.image.title, file.read())
+    written = []
+    for question in questions:
+        (stem, explanation), files = moodlefiles.embed([question["stem"], question["explanation"]], images)
+        written.append({**question, "stem": stem, "explanation": explanation, "files": files} if files else question)
+    return written
 
 
 def _check_lengths(data):
     if len(data["units"]) > UNITS_LENGTH:
-        raise QuestionDataError(f"the units are longer than {UNITS_LENGTH} characters")
+        raise QuestionDataError(gettext("the units are longer than %(count)s characters") % {"count": UNITS_LENGTH})
     if any(len(answer["match"]) > MATCH_LENGTH for answer in data["answers"]):
-        raise QuestionDataError(f"a match is longer than {MATCH_LENGTH} characters")
+        raise QuestionDataError(gettext("a match is longer than %(count)s characters") % {"count": MATCH_LENGTH})
 
 
 def question_key(bank, raw, bank_keys):
@@ -156,12 +229,12 @@ def _numbered(key, seen, numbers):
 
 
 def _refuse_keys_of_other_banks(bank, locale, prepared):
-    where = {data["key"]: w for data, w in prepared}
+    where = {data["key"]: w for data, w, _ in prepared}
     clash = (Question.objects.filter(locale=locale, key__in=list(where)).exclude(bank=bank)
              .select_related("bank").first())
     if clash is not None:
-        raise FormatError(where[clash.key],
-                          f"the key '{clash.key}' already belongs to a question in the bank '{clash.bank.slug}'")
+        raise FormatError(where[clash.key], gettext("the key '%(key)s' already belongs to a question in the bank "
+                                                    "'%(bank)s'") % {"key": clash.key, "bank": clash.bank.slug})
 
 
 def _unchanged(question, data):
@@ -183,6 +256,7 @@ def question_data(question):
     """A stored question as question data, the shape `normalise` takes."""
     return {
         "key": question.key,
+        "name": question.name,
         "type": question.question_type,
         "stem": question.stem,
         "explanation": question.explanation,
@@ -202,8 +276,11 @@ def bank_questions(bank, locale):
 
 
 def export_bank(bank, locale, fmt) -> str:
-    """The bank's questions in `locale` as GIFT or Moodle XML text."""
-    return WRITERS[fmt].dump(bank_questions(bank, locale))
+    """The bank's questions in `locale` as GIFT or Moodle XML text (Moodle XML with its images)."""
+    questions = bank_questions(bank, locale)
+    if fmt == "moodlexml":
+        questions = _with_embedded_images(questions)
+    return WRITERS[fmt].dump(questions)
 
 
 def unexportable(bank, locale, fmt):

@@ -71,6 +71,8 @@ class QuestionTag(TaggedItemBase):
 class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel):
     bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="questions", verbose_name=_("bank"))
     key = models.SlugField(_("key"), max_length=80, help_text=_("Stable identifier, the same in every language."))
+    name = models.CharField(_("name"), max_length=255, blank=True,
+                            help_text=_("The question's name in Moodle, kept on import and written back on export."))
     question_type = models.CharField(_("type"), max_length=20, choices=QuestionType.choices)
     stem = models.TextField(_("question"), help_text=_("Markdown."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Markdown, shown after grading."))
@@ -109,14 +111,15 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
     source_revision_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     panels = [
-        FieldRowPanel([FieldPanel("bank"), FieldPanel("key")]),
+        FieldRowPanel([FieldPanel("bank"), FieldPanel("key"), FieldPanel("name")]),
         FieldRowPanel([FieldPanel("question_type"), FieldPanel("difficulty"), FieldPanel("points")]),
         FieldPanel("stem"),
         InlinePanel("answers", heading=_("Answers"), label=_("answer"), help_text=_(
             "Choice types: one row per choice with its fraction (1 = right; multiple response: right "
             "picks share 1, wrong picks negative). True/false: two rows, texts 'true' and 'false'. "
             "Numeric: the value in Text, with Tolerance. Short text: one row per accepted answer. "
-            "Ordering: the items in the right order. Matching: Text and its Match. Calculated: a formula "
+            "Ordering: the items in the right order. Matching: Text and its Match (a Match without Text is a "
+            "distractor, one more to choose from). Calculated: a formula "
             "in Text, its Tolerance, and the tolerance kind in Match.")),
         FieldPanel("units"),
         FieldPanel("calculation"),
@@ -155,7 +158,7 @@ class QuestionAnswer(Orderable):
     (ordering), or a left item with its `match` (matching)."""
 
     question = ParentalKey(Question, on_delete=models.CASCADE, related_name="answers")
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), blank=True)  # blank: a matching distractor (a match without an item)
     fraction = models.DecimalField(_("fraction"), max_digits=6, decimal_places=5, default=Decimal("0"),
                                    validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))])
     feedback = models.TextField(_("feedback"), blank=True)

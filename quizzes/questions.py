@@ -1,9 +1,10 @@
 """Writing questions from plain data — the one path for the curriculum loader, the importers
 and the tests, so that every way in is validated alike.
 
-Question data (one language): {"key", "type", "stem", "explanation", "points", "difficulty",
-"skills": [...], "units": "…", "calculation": {…} (calculated questions: see quizzes.calculation),
-"lab": {…} (SQL labs: see quizzes.labs), "answers": [{"text", "fraction", "feedback", "match", "tolerance"}]}.
+Question data (one language): {"key", "name" (its Moodle name, if it has one), "type", "stem",
+"explanation", "points", "difficulty", "skills": [...], "units": "…", "calculation": {…}
+(calculated questions: see quizzes.calculation), "lab": {…} (SQL labs: see quizzes.labs),
+"answers": [{"text", "fraction", "feedback", "match", "tolerance"}]}.
 """
 
 import hashlib
@@ -11,6 +12,7 @@ import json
 from decimal import Decimal
 
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from content.models import Skill
 
@@ -27,9 +29,9 @@ class QuestionDataError(ValueError):
 def normalise(data):
     """Fill defaults and check the data; raise QuestionDataError with the reason."""
     if data.get("type") not in QuestionType.values:
-        raise QuestionDataError(f"unknown question type '{data.get('type')}'")
+        raise QuestionDataError(gettext("unknown question type '%(type)s'") % {"type": data.get("type")})
     if not str(data.get("stem") or "").strip():
-        raise QuestionDataError("the question has no text")
+        raise QuestionDataError(gettext("the question has no text"))
     answers = [{**ANSWER_DEFAULTS, **answer} for answer in data.get("answers", [])]
     for answer in answers:
         answer["text"] = str(answer["text"])
@@ -38,20 +40,20 @@ def normalise(data):
             if answer["tolerance"] is not None:
                 answer["tolerance"] = float(answer["tolerance"])
         except (TypeError, ValueError):
-            raise QuestionDataError("a fraction or tolerance is not a number") from None
+            raise QuestionDataError(gettext("a fraction or tolerance is not a number")) from None
     calculation, lab, essay = data.get("calculation") or {}, data.get("lab") or {}, data.get("essay") or {}
     errors = question_errors(data["type"], answers, calculation, lab, essay)
     if errors:
         raise QuestionDataError(" ".join(str(e) for e in errors))
     difficulty = data.get("difficulty") or Difficulty.MEDIUM
     if difficulty not in Difficulty.values:
-        raise QuestionDataError(f"unknown difficulty '{difficulty}'")
+        raise QuestionDataError(gettext("unknown difficulty '%(difficulty)s'") % {"difficulty": difficulty})
     try:
         points = Decimal(str(data.get("points") or 1))
     except ArithmeticError:
-        raise QuestionDataError("points is not a number") from None
+        raise QuestionDataError(gettext("points is not a number")) from None
     if points <= 0:
-        raise QuestionDataError("points must be more than 0")
+        raise QuestionDataError(gettext("points must be more than 0"))
     return {
         "key": slugify(data.get("key") or "")[:80],
         "type": data["type"],
@@ -65,6 +67,8 @@ def normalise(data):
         "lab": lab if data["type"] == "sql" else {},
         "essay": essay if data["type"] == "essay" else {},
         "answers": answers,
+        # Only a question that has a name carries it, so the curriculum's digests stay as they were.
+        **({"name": name} if (name := str(data.get("name") or "").strip()[:255]) else {}),
     }
 
 
@@ -79,6 +83,7 @@ def write_question(bank, locale, data, *, question=None, translation_key=None):
         if translation_key:
             question.translation_key = translation_key
     question.key = data["key"]
+    question.name = data.get("name", "")
     question.question_type = data["type"]
     question.stem = data["stem"]
     question.explanation = data["explanation"]

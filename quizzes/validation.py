@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from . import rubrics
 from .calculation import calculation_errors
-from .grading import parse_number
+from .grading import ANY_ANSWER, parse_number
 from .labs import lab_errors
 
 CHOICE_TYPES = {"single_choice", "multiple_response", "true_false"}
@@ -46,6 +46,8 @@ def question_errors(question_type, answers, calculation=None, lab=None, essay=No
             return [_("A true/false question has the answers 'true' and 'false', one of them with fraction 1.")]
     elif question_type == "numeric":
         for answer in answers:
+            if answer["text"].strip() == ANY_ANSWER:  # Moodle's "any other answer"
+                continue
             if parse_number(answer["text"]) is None:
                 return [_("'%(text)s' is not a number.") % {"text": answer["text"]}]
             if (answer.get("tolerance") or 0) < 0:
@@ -59,10 +61,14 @@ def question_errors(question_type, answers, calculation=None, lab=None, essay=No
         return calculation_errors(calculation or {}, answers)
     elif question_type == "sql":
         return lab_errors(lab or {}, answers)
-    elif question_type in ("ordering", "matching"):
+    elif question_type == "ordering":
         if len(answers) < 2:
             return [_("Give at least two items.")]
-        if question_type == "matching" and any(not a.get("match") for a in answers):
+    elif question_type == "matching":
+        # A row without an item is a distractor: one more match to choose from, as in Moodle.
+        if len([a for a in answers if a["text"].strip()]) < 2:
+            return [_("Give at least two items.")]
+        if any(not a.get("match") for a in answers):
             return [_("Every matching item needs its match.")]
     else:
         return [_("Unknown question type.")]

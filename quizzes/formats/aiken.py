@@ -17,7 +17,9 @@ read Aiken but do not write it: banks are exported as GIFT or Moodle XML, which 
 
 import re
 
-from .common import FormatError, ParseResult
+from django.utils.translation import gettext
+
+from .common import FormatError, ParseResult, at_line
 
 _CHOICE = re.compile(r"^([A-Z])[.)]\s*(.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*(.*)$")
@@ -35,34 +37,35 @@ def parse(text):
             question = None
         elif choice:
             if question is None:
-                raise FormatError(f"line {number}", "a choice before any question text")
+                raise FormatError(at_line(number), gettext("a choice before any question text"))
             question["choices"].append((choice.group(1), choice.group(2).strip()))
         elif question is not None and question["choices"]:
-            raise FormatError(f"line {number}",
-                              f"the question on line {question['line']} has no 'ANSWER:' line before the next question")
+            raise FormatError(at_line(number), gettext("the question on line %(line)s has no 'ANSWER:' line before "
+                                                    "the next question") % {"line": question["line"]})
         elif question is None:
             question = {"line": number, "stem": [line], "choices": []}
         else:
             question["stem"].append(line)
     if question is not None:
-        raise FormatError(f"line {question['line']}", "this question has no 'ANSWER:' line")
+        raise FormatError(at_line(question["line"]), gettext("this question has no 'ANSWER:' line"))
     return result
 
 
 def _finish(question, letter, number):
     if question is None:
-        raise FormatError(f"line {number}", "'ANSWER:' without a question before it")
+        raise FormatError(at_line(number), gettext("'ANSWER:' without a question before it"))
     labels = [label for label, _ in question["choices"]]
     if len(labels) < 2:
-        raise FormatError(f"line {question['line']}", "a question needs at least two choices")
+        raise FormatError(at_line(question["line"]), gettext("a question needs at least two choices"))
     if len(set(labels)) != len(labels):
-        raise FormatError(f"line {question['line']}", "two choices have the same letter")
+        raise FormatError(at_line(question["line"]), gettext("two choices have the same letter"))
     if letter not in labels:
-        raise FormatError(f"line {number}", f"'ANSWER: {letter}' names none of the choices {', '.join(labels)}")
+        raise FormatError(at_line(number), gettext("'ANSWER: %(letter)s' names none of the choices %(choices)s")
+                          % {"letter": letter, "choices": ", ".join(labels)})
     return {
         "key": "",
         "name": "",
-        "where": f"line {question['line']}",
+        "where": at_line(question["line"]),
         "type": "single_choice",
         "stem": "\n".join(question["stem"]),
         "explanation": "",

@@ -6,15 +6,47 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 
 class FormatError(ValueError):
     """The file is malformed, or holds a value Moodle itself would refuse. `where` names the
     line or element at fault (“line 12”, “line 30 <answer>”)."""
 
     def __init__(self, where, message):
-        super().__init__(f"{where}: {message}")
+        super().__init__(gettext("%(where)s: %(message)s") % {"where": where, "message": message})
         self.where = where
         self.message = message
+
+
+def at_line(number, element=None):
+    """Where something is in a file: its line, and in XML its element."""
+    if element is None:
+        return gettext("line %(line)s") % {"line": number}
+    return gettext("line %(line)s <%(element)s>") % {"line": number, "element": element}
+
+
+def named(name, where):
+    """A skipped question as the report names it: its name and where it is, or where it is."""
+    return gettext("'%(name)s' (%(where)s)") % {"name": name, "where": where} if name else where
+
+
+def sentence(text):
+    """A message without its closing full stop, to be set inside another sentence: a Chinese
+    message ends in '。', and "%(error)s. Nothing was imported." must not read '。.'."""
+    return str(text).rstrip().rstrip(".。．")
+
+
+def DESCRIPTION():  # noqa: N802 - a message, read in the language active when it is raised
+    return gettext("a description is not a question: it has no answers to grade")
+
+
+def NOT_A_NUMBER():  # noqa: N802
+    return gettext("'%(text)s' is not a number")
+
+
+class Skip(Exception):
+    """A well-formed question of a kind we cannot represent: skipped with this reason."""
 
 
 @dataclass
@@ -61,7 +93,8 @@ def check_percent(text, where):
     grade = None if number is None else moodle_grade(float(number) / 100)
     if grade is None:
         allowed = ", ".join(format_number(Decimal(str(g * 100))) for g in MOODLE_GRADES)
-        raise FormatError(where, f"'{text}%' is not a grade Moodle accepts (use one of {allowed}, or their negatives)")
+        raise FormatError(where, gettext("'%(grade)s%%' is not a grade Moodle accepts (use one of %(allowed)s, or "
+                                         "their negatives)") % {"grade": text, "allowed": allowed})
     return grade
 
 
@@ -89,14 +122,24 @@ def percent(fraction):
     return format_number(round(Decimal(str(fraction if allowed is None else allowed)) * 100, 5))
 
 
+def check_right_sum(answers):
+    """A multiple-response question's right answers must add up to 100 %, as Moodle's editor
+    requires (qtype_multichoice "fractionsaddwrong"); one that does not is skipped, not the file."""
+    right = sum(a["fraction"] for a in answers if a["fraction"] > 0)
+    if abs(right - 1) > 0.01:
+        raise Skip(gettext("its right answers add up to %(sum)s%%, not 100%%: Moodle's question editor refuses it "
+                           "too; correct the grades and import it again")
+                   % {"sum": format_number(round(Decimal(str(right)) * 100, 5))})
+
+
 def export_problem(question):
     """Why a question would make a file Moodle refuses, or None."""
     if question["type"] == "sql":
-        return "SQL labs have no Moodle question type"
+        return gettext("SQL labs have no Moodle question type")
     if question["type"] in GRADED_TYPES:
         for answer in question["answers"]:
             if moodle_grade(answer["fraction"]) is None:
-                return f"fraction {answer['fraction']} is not a grade Moodle accepts"
+                return gettext("fraction %(fraction)s is not a grade Moodle accepts") % {"fraction": answer["fraction"]}
     return None
 
 
@@ -143,9 +186,20 @@ def html_to_markdown(text):
     inline HTML, which the Markdown renderer's sanitiser reduces to its allow-list."""
     for pattern, replacement in _BLOCK_BREAKS:
         text = _replace_tags(pattern, replacement, text)
-    text = text.replace("&nbsp;", " ")
+    text = _ENTITY.sub(_entity, text.replace("&nbsp;", " "))
     text = "\n".join(line.strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Character references read as their characters (`&quot;` → `"`), so stems say what Moodle
+# shows; `&lt;`, `&gt;` and `&amp;` stay references: read, they would become markup or a
+# reference of their own, and Markdown shows them as the characters anyway.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+
+
+def _entity(match):
+    character = html.unescape(match[0])
+    return match[0] if character in ("<", ">", "&") or len(character) != 1 else character
 
 
 def _replace_tags(pattern, replacement, text):

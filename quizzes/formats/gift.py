@@ -19,15 +19,23 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..grading import parse_number
+from django.utils.translation import gettext
+
+from ..grading import ANY_ANSWER, parse_number
 from .common import (
+    DESCRIPTION,
+    NOT_A_NUMBER,
     FormatError,
     ParseResult,
+    Skip,
+    at_line,
     category_skill,
     check_percent,
+    check_right_sum,
     export_problem,
     format_number,
     from_moodle,
+    named,
     parse_decimal,
     percent,
 )
@@ -44,8 +52,7 @@ _TAG = re.compile(r"\[tag:((?:\\\]|[^\]])+)\]")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
-class _Skip(Exception):
-    """A well-formed question of a kind we cannot represent."""
+_Skip = Skip  # a well-formed question of a kind we cannot represent
 
 
 @dataclass
@@ -60,7 +67,7 @@ class _Block:
 
     def where(self, offset):
         """The line of `offset`; a search, not a count, as a block may hold thousands of answers."""
-        return f"line {self.first_line + bisect_left(self._newlines, offset)}"
+        return at_line(self.first_line + bisect_left(self._newlines, offset))
 
 
 def parse(text):
@@ -78,7 +85,7 @@ def parse(text):
             data = _question(block, body_start)
         except _Skip as skip:
             where = block.where(start)
-            result.skipped.append((f"'{name}' ({where})" if name else where, str(skip)))
+            result.skipped.append((named(name, where), str(skip)))
             continue
         data.update(name=name, where=block.where(start), **_id_and_skills(block.comments, skill))
         result.questions.append(data)
@@ -117,7 +124,7 @@ def _title(block, start):
         return "", start
     end = block.text.find("::", start + 2)
     if end < 0:
-        raise FormatError(block.where(start), "the title opened with '::' is never closed with '::'")
+        raise FormatError(block.where(start), gettext("the title opened with '::' is never closed with '::'"))
     return _unescape(block.text[start + 2:end]).strip(), end + 2
 
 
@@ -137,11 +144,11 @@ def _id_and_skills(comments, skill):
 def _question(block, body_start):
     text = block.text
     if not block.text[body_start:].strip():
-        raise _Skip("no question text")
+        raise _Skip(gettext("no question text"))
     opens = [match.start() for match in re.compile("{").finditer(text, body_start)]
     closes = [match.start() for match in re.compile("}").finditer(text, body_start)]
     if not opens and not closes:
-        raise _Skip("a description is not a question: it has no answers to grade")
+        raise _Skip(DESCRIPTION())
     _check_braces(block, opens, closes)
     start, end = opens[0], closes[0]
     stem = text[body_start:start]
@@ -163,14 +170,15 @@ def _question(block, body_start):
 
 
 def _check_braces(block, opens, closes):
-    hint = "write a literal brace as \\{ or \\}"
+    hint = {"hint": gettext("write a literal brace as \\{ or \\}")}
     if not closes:
-        raise FormatError(block.where(opens[0]), f"'{{' opens the answers but no '}}' closes them ({hint})")
+        raise FormatError(block.where(opens[0]),
+                          gettext("'{' opens the answers but no '}' closes them (%(hint)s)") % hint)
     if not opens or closes[0] < opens[0]:
-        raise FormatError(block.where(closes[0]), f"'}}' closes answers that no '{{' opened ({hint})")
+        raise FormatError(block.where(closes[0]), gettext("'}' closes answers that no '{' opened (%(hint)s)") % hint)
     if len(opens) > 1 or len(closes) > 1:
         extra = opens[1] if len(opens) > 1 else closes[1]
-        raise FormatError(block.where(extra), f"a question has one answer block in braces ({hint})")
+        raise FormatError(block.where(extra), gettext("a question has one answer block in braces (%(hint)s)") % hint)
 
 
 def _text_format(text, default):
@@ -189,10 +197,14 @@ def _answers(block, text, base, text_format):
     if answers.startswith("#"):
         return "numeric", _numerical(block, answers[1:], base + 1)
     if answers.startswith(">"):
-        raise _Skip("the ordering plugin's GIFT syntax is not supported: import ordering questions as Moodle XML")
+        raise _Skip(gettext("the ordering plugin's GIFT syntax is not supported: import ordering questions as "
+                            "Moodle XML"))
     if "~" in answers:
         kind = "single_choice" if "=" in answers else "multiple_response"
-        return kind, _multichoice(block, answers, base, text_format)
+        parsed = _multichoice(block, answers, base, text_format)
+        if kind == "multiple_response":
+            check_right_sum(parsed)
+        return kind, parsed
     if "=" in answers and "->" in answers:
         return "matching", _matching(block, answers, base, text_format)
     if answers.split("#", 1)[0].strip() in _TRUE_FALSE:
@@ -239,9 +251,8 @@ def _matching(block, text, base, text_format):
     for offset, _marker, chunk in _chunks(text, base, "="):
         item, arrow, match = chunk.partition("->")
         if not arrow:
-            raise FormatError(block.where(offset), "each matching answer is written '=item -> match'")
-        if not _plain(item, text_format):
-            raise _Skip("matching answers without an item (extra distractors) are not supported")
+            raise FormatError(block.where(offset), gettext("each matching answer is written '=item -> match'"))
+        # An item left empty ('= -> Chat') makes its match a distractor, as in Moodle.
         answers.append({"text": _plain(item, text_format), "match": _unescape(match).strip()})
     return answers
 
@@ -268,8 +279,6 @@ def _short_answer(block, text, base, text_format):
 
 def _numerical(block, text, base):
     text, tilde, other = text.partition("~")
-    if tilde and _unescape(other.partition("#")[2]).strip():
-        raise _Skip("feedback for any other answer (~#…) is not supported")
     answers = []
     for offset, _marker, chunk in _chunks(text, base, "="):
         fraction, chunk = _weight(block, offset, chunk, 1.0)
@@ -277,26 +286,30 @@ def _numerical(block, text, base):
         number, tolerance = _number_and_tolerance(_unescape(value).strip(), block.where(offset))
         answers.append({"text": number, "tolerance": tolerance, "fraction": fraction,
                         "feedback": _plain(feedback, "moodle")})
-    if not answers:
-        raise FormatError(block.where(base), "a numerical question needs an answer after '#'")
+    other_feedback = _plain(other.partition("#")[2], "moodle") if tilde else ""
+    if other_feedback:  # '~#…': feedback for any other answer, which Moodle keeps as a '*' answer
+        answers.append({"text": ANY_ANSWER, "tolerance": 0.0, "fraction": 0.0, "feedback": other_feedback})
+    if not any(a["text"] != ANY_ANSWER for a in answers):
+        raise FormatError(block.where(base), gettext("a numerical question needs an answer after '#'"))
     return answers
 
 
 def _number_and_tolerance(value, where):
     """'3.14:0.01' → value and margin; '1..5' → its midpoint and half its width (as Moodle)."""
-    if value == "*":
-        raise _Skip("a catch-all answer ('*') is not supported")
+    if value == ANY_ANSWER:
+        return ANY_ANSWER, 0.0
     if value.find("..") > 0:
         low, high = _decimal(value[:value.find("..")], where), _decimal(value[value.find("..") + 2:], where)
         if high < low:
-            raise FormatError(where, f"the range {value} runs backwards: write the lower end first")
+            raise FormatError(where, gettext("the range %(range)s runs backwards: write the lower end first")
+                              % {"range": value})
         middle = (low + high) / 2
         return format_number(middle), float(high - middle)
     if value.find(":") > 0:
         number, _, tolerance = value.partition(":")
         number, tolerance = _decimal(number, where), _decimal(tolerance, where)
         if tolerance < 0:
-            raise FormatError(where, "a tolerance cannot be negative")
+            raise FormatError(where, gettext("a tolerance cannot be negative"))
         return format_number(number), float(tolerance)
     return format_number(_decimal(value, where)), 0.0
 
@@ -304,7 +317,7 @@ def _number_and_tolerance(value, where):
 def _decimal(text, where):
     number = parse_decimal(text)
     if number is None:
-        raise FormatError(where, f"'{text.strip()}' is not a number")
+        raise FormatError(where, NOT_A_NUMBER() % {"text": text.strip()})
     return number
 
 
@@ -313,21 +326,21 @@ def _decimal(text, where):
 def skip_reason(question):
     """Why `question` cannot be written as GIFT, or None."""
     if question["type"] == "ordering":
-        return "GIFT cannot express ordering questions (export the bank as Moodle XML to keep them)"
+        return gettext("GIFT cannot express ordering questions (export the bank as Moodle XML to keep them)")
     if question["type"] == "calculated":
-        return "GIFT has no syntax for calculated questions (their wildcards and datasets)"
+        return gettext("GIFT has no syntax for calculated questions (their wildcards and datasets)")
     if question["type"] == "sql":
-        return "SQL labs have no GIFT form"
+        return gettext("SQL labs have no GIFT form")
     if question["type"] == "matching" and any("->" in a["text"] for a in question["answers"]):
-        return "a matching item contains '->', which GIFT cannot escape"
+        return gettext("a matching item contains '->', which GIFT cannot escape")
     return export_problem(question)
 
 
 def export_note(question):
     """What GIFT leaves out of a question it does write, or None."""
     if question["type"] == "essay":
-        return ("GIFT writes an essay as its text only ({}): its rubric, attachments, template and grader "
-                "information are left out (export the bank as Moodle XML to keep them)")
+        return gettext("GIFT writes an essay as its text only ({}): its rubric, attachments, template and grader "
+                       "information are left out (export the bank as Moodle XML to keep them)")
     return None
 
 
@@ -349,7 +362,7 @@ def _write(question):
     lines = [f"// Note: {note}"] if note else []
     lines.append(f"// [id:{_bracketed(question['key'])}]")
     lines += [f"// [tag:{_bracketed(skill)}]" for skill in question.get("skills") or []]
-    head = f"::{_escaped(question['key'])}::[markdown]{_escaped(question['stem'])}"
+    head = f"::{_escaped(question.get('name') or question['key'])}::[markdown]{_escaped(question['stem'])}"
     explanation = f"####{_escaped(question['explanation'])}" if question["explanation"] else ""
     if question["type"] == "essay":  # as Moodle writes one: the text, then {} around any general feedback
         lines.append(f"{head}{{{explanation}}}")
@@ -400,6 +413,10 @@ def _true_false_answer(answers):
 
 def _numbers(answers):
     for a in answers:
+        if a["text"].strip() == ANY_ANSWER:  # as Moodle writes it: '~#feedback' when it earns nothing
+            yield f"~#{_escaped(a['feedback'])}" if a["fraction"] == 0 else _with_feedback(
+                f"=%{percent(a['fraction'])}%{ANY_ANSWER}", a["feedback"])
+            continue
         value = format_number(parse_number(a["text"]))
         tolerance = format_number(a["tolerance"] or 0)
         yield _with_feedback(f"=%{percent(a['fraction'])}%{value}:{tolerance}", a["feedback"])

@@ -10,6 +10,8 @@ import random
 import re
 from xml.etree.ElementTree import SubElement
 
+from django.utils.translation import gettext
+
 from ..calculation import DEFAULT_TOLERANCE, calculation_errors, datasets_of, display_of
 from ..formulas import draw, format_answer
 from .common import FormatError, format_number, moodle_grade, percent
@@ -50,15 +52,16 @@ def read_calculated(document, element, text_format):
     formula = _with_power(text_at(element, "questiontext/text"),
                           [text_at(answer, "text") for answer in element.findall("answer")], ("^",))
     if formula is not None:
-        raise Skip(f"the formula '{formula}' uses '^', which is xor in Moodle but power here: "
-                   "write pow(x, y) for a power")
+        raise Skip(gettext("the formula '%(formula)s' uses '^', which is xor in Moodle but power here: write "
+                           "pow(x, y) for a power") % {"formula": formula})
     answers, display = [], None
     for answer in element.findall("answer"):
         formula = text_at(answer, "text")
         tolerance = number_at(document, answer, text_at(answer, "tolerance") or "0")
         kind = TOLERANCE_TYPES.get(text_at(answer, "tolerancetype") or "1")
         if kind is None:
-            raise FormatError(document.where(answer), "tolerancetype is 1 (relative), 2 (nominal) or 3 (geometric)")
+            raise FormatError(document.where(answer),
+                              gettext("tolerancetype is 1 (relative), 2 (nominal) or 3 (geometric)"))
         row = {"text": formula, "fraction": fraction_of(document, answer), "tolerance": float(tolerance),
                "match": kind, "feedback": feedback_of(answer, text_format)}
         # Moodle shows each answer its own way; our display is per question: the first fully right
@@ -81,7 +84,7 @@ def _display(document, answer):
     length = number_at(document, answer, text_at(answer, "correctanswerlength") or "2")
     if fmt is None or length != int(length):
         raise FormatError(document.where(answer),
-                          "correctanswerformat is 1 or 2 and correctanswerlength a whole number")
+                          gettext("correctanswerformat is 1 or 2 and correctanswerlength a whole number"))
     return {"format": fmt, "length": int(length)}
 
 

@@ -20,6 +20,7 @@ import json
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ..rubrics import MAX_ATTACHMENTS, maximum, minimum
 from .common import FormatError, format_number, from_moodle
@@ -40,10 +41,12 @@ def read_essay(document, element, text_format):
     found = _whole(document, element, "attachmentsrequired")
     required = found[0] if found is not None else 0
     if required < 0:
-        raise FormatError(document.where(found[1]), "attachmentsrequired is a whole number from 0")
+        raise FormatError(document.where(found[1]), gettext("attachmentsrequired is a whole number from 0"))
     if required > allowed:
-        most = f"the {allowed} files a trainee may attach here" if clamped else f"attachments ({allowed})"
-        raise FormatError(document.where(found[1]), f"attachmentsrequired ({required}) is more than {most}")
+        most = (gettext("the %(count)s files a trainee may attach here") if clamped
+                else gettext("attachments (%(count)s)")) % {"count": allowed}
+        raise FormatError(document.where(found[1]), gettext("attachmentsrequired (%(required)s) is more than "
+                                                             "%(most)s") % {"required": required, "most": most})
     notes, rubric = _grader_info(document, element, text_format)
     template = _markdown(*_text_of(element, "responsetemplate", text_format))
     essay = {"attachments": allowed, "attachments_required": required, "template": template, "grader_info": notes}
@@ -59,7 +62,7 @@ def _whole(document, element, tag):
     if not text:
         return None
     if not _WHOLE.fullmatch(text):
-        raise FormatError(document.where(found), f"'{text}' is not a whole number")
+        raise FormatError(document.where(found), gettext("'%(text)s' is not a whole number") % {"text": text})
     return int(text), found
 
 
@@ -71,7 +74,7 @@ def _attachments(document, element):
         return 0, False
     value, child = found
     if value < -1:
-        raise FormatError(document.where(child), "attachments is -1 (unlimited) or a whole number from 0")
+        raise FormatError(document.where(child), gettext("attachments is -1 (unlimited) or a whole number from 0"))
     return (MAX_ATTACHMENTS, True) if value == -1 or value > MAX_ATTACHMENTS else (value, False)
 
 
@@ -83,7 +86,7 @@ def _text_of(element, tag, default_format):
         return "", default_format
     text = found.findtext("text") or ""
     if found.find("file") is not None or "@@PLUGINFILE@@" in text:
-        raise Skip("embedded files (images) are not supported")
+        raise Skip(gettext("embedded files (images) are not supported"))
     return text, found.get("format", default_format)
 
 
@@ -107,7 +110,7 @@ def _grader_info(document, element, text_format):
         rubric = json.loads(text[start + len(RUBRIC_MARK):end if end >= 0 else len(text)])
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise FormatError(document.where(element.find("graderinfo")),
-                          "the Ops Academy rubric in <graderinfo> is not valid JSON") from None
+                          gettext("the Ops Academy rubric in <graderinfo> is not valid JSON")) from None
     notes = text[:start]
     return _markdown(notes[:-2] if notes.endswith("\n\n") else notes, text_format), rubric
 

@@ -13,24 +13,31 @@ Uploads are parsed with defusedxml and DTDs are refused outright: Moodle XML nee
 DTD is how external entities and entity expansion ("billion laughs") get in.
 """
 
+import base64
 import re
+from urllib.parse import quote
 from xml.etree.ElementTree import Comment, Element, ParseError, SubElement, TreeBuilder, indent, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from django.utils.translation import gettext, gettext_lazy
 
-from ..grading import parse_number
+from ..grading import ANY_ANSWER, parse_number
 from .common import (
     FormatError,
     ParseResult,
+    at_line,
     category_skill,
+    check_right_sum,
     export_problem,
     format_number,
     from_moodle,
+    named,
     percent,
 )
 from .moodlecalc import calculated_problem, read_calculated, write_calculated
 from .moodleessay import read_essay, write_essay
+from .moodlefiles import PLUGINFILE, embedded, files_for, old_image, referenced
 from .xmlparts import (
     Skip,
     feedback_of,
@@ -46,16 +53,16 @@ from .xmlparts import (
 )
 
 SKIP_REASONS = {
-    "cloze": "embedded-answer (cloze) questions are not supported",
-    "multianswer": "embedded-answer (cloze) questions are not supported",
-    "description": "a description is not a question: it has no answers to grade",
-    "calculatedmulti": "calculated multiple-choice questions are not supported",
-    "ddwtos": "drag-and-drop into text is not supported",
-    "gapselect": "select-missing-words questions are not supported",
-    "ddimageortext": "drag-and-drop onto an image is not supported",
-    "ddmarker": "drag-and-drop markers are not supported",
-    "randomsamatch": "random short-answer matching is not supported",
-    "random": "random questions are drawn by a quiz, not kept in a bank",
+    "cloze": gettext_lazy("embedded-answer (cloze) questions are not supported"),
+    "multianswer": gettext_lazy("embedded-answer (cloze) questions are not supported"),
+    "description": gettext_lazy("a description is not a question: it has no answers to grade"),
+    "calculatedmulti": gettext_lazy("calculated multiple-choice questions are not supported"),
+    "ddwtos": gettext_lazy("drag-and-drop into text is not supported"),
+    "gapselect": gettext_lazy("select-missing-words questions are not supported"),
+    "ddimageortext": gettext_lazy("drag-and-drop onto an image is not supported"),
+    "ddmarker": gettext_lazy("drag-and-drop markers are not supported"),
+    "randomsamatch": gettext_lazy("random short-answer matching is not supported"),
+    "random": gettext_lazy("random questions are drawn by a quiz, not kept in a bank"),
 }
 
 
@@ -79,13 +86,13 @@ class _Document:
 
     def where(self, element):
         kind = f' type="{element.get("type")}"' if element.get("type") else ""
-        return f"line {self.lines.get(element, '?')} <{element.tag}{kind}>"
+        return at_line(self.lines.get(element, "?"), f"{element.tag}{kind}")
 
 
 def parse(text):
     root, document = _read(text)
     if root.tag != "quiz":
-        raise FormatError(document.where(root), "the root element of a Moodle XML file is <quiz>")
+        raise FormatError(document.where(root), gettext("the root element of a Moodle XML file is <quiz>"))
     result, skill = ParseResult(), ""
     for element in root.findall("question"):
         kind = element.get("type", "")
@@ -97,7 +104,7 @@ def parse(text):
         try:
             data = _question(document, element, kind, skill)
         except Skip as skip:
-            result.skipped.append((f"'{name}' ({where})" if name else where, str(skip)))
+            result.skipped.append((named(name, where), str(skip)))
             continue
         data.update(name=name, where=where)
         result.questions.append(data)
@@ -113,27 +120,38 @@ def _read(text):
         return parser.close(), _Document(builder.lines)
     except ParseError as error:
         reason = re.sub(r": line \d+, column \d+$", "", str(error))
-        raise FormatError(f"line {error.position[0]}", f"not well-formed XML ({reason})") from None
+        message = gettext("not well-formed XML (%(reason)s)") % {"reason": reason}
+        raise FormatError(at_line(error.position[0]), message) from None
     except DefusedXmlException:
         raise FormatError(
-            f"line {parser.parser.CurrentLineNumber}",
-            "the file declares a DTD or entities, which are refused (Moodle XML needs neither)",
+            at_line(parser.parser.CurrentLineNumber),
+            gettext("the file declares a DTD or entities, which are refused (Moodle XML needs neither)"),
         ) from None
 
 
 def _question(document, element, kind, skill):
     reader = _READERS.get(kind)
     if reader is None:
-        raise Skip(SKIP_REASONS.get(kind, f"Moodle question type '{kind}' is not supported"))
+        raise Skip(str(SKIP_REASONS.get(kind) or gettext("Moodle question type '%(type)s' is not supported")
+                       % {"type": kind}))
     stem, stem_format = formatted(element, "questiontext", "html")
-    if "@@PLUGINFILE@@" in stem or element.find("questiontext/file") is not None:
-        raise Skip("embedded files (images) are not supported")
     explanation, explanation_format = formatted(element, "generalfeedback", stem_format)
+    stem = from_moodle(stem, stem_format, plain=False)
+    available = embedded(element, ("questiontext", "generalfeedback"))
+    image = old_image(element)
+    if image is not None:  # as Moodle imports it: shown after the question's text
+        available[image[0]] = image[1]
+        stem += f"\n\n![]({PLUGINFILE}{quote(image[0])})"
     data = {
         "key": text_at(element, "idnumber"),
-        "stem": from_moodle(stem, stem_format, plain=False),
+        "stem": stem,
         "explanation": from_moodle(explanation, explanation_format, plain=False),
     }
+    elsewhere = [t.text or "" for tag in ("answer", "subquestion") for part in element.findall(tag)
+                 for t in part.iter("text")]  # answers, matching items and their feedback
+    files = files_for([data["stem"], data["explanation"]], available, elsewhere)
+    if files:
+        data["files"] = files
     grade = element.find("defaultgrade")
     if grade is not None and (grade.text or "").strip():
         data["points"] = float(number_at(document, grade, grade.text))
@@ -153,6 +171,8 @@ def _multichoice(document, element, text_format):
     multiple = single is not None and single.strip() in ("false", "0", "")  # Moodle's trans_single
     answers = [{"text": _choice_text(a, text_format), "fraction": fraction_of(document, a),
                 "feedback": feedback_of(a, text_format)} for a in element.findall("answer")]
+    if multiple:
+        check_right_sum(answers)
     return {"type": "multiple_response" if multiple else "single_choice", "answers": answers}
 
 
@@ -178,13 +198,13 @@ def _numerical(document, element, text_format):
     for answer in element.findall("answer"):
         text, fraction = text_at(answer, "text"), fraction_of(document, answer)
         feedback = feedback_of(answer, text_format)
-        if text in ("*", ""):
+        if text in (ANY_ANSWER, ""):  # Moodle's "any other answer"; without a grade or feedback it says nothing
             if fraction or feedback:
-                raise Skip("a catch-all answer ('*') is not supported")
+                answers.append({"text": ANY_ANSWER, "tolerance": 0.0, "fraction": fraction, "feedback": feedback})
             continue
         tolerance = number_at(document, answer, text_at(answer, "tolerance") or "0")
         if tolerance < 0:
-            raise FormatError(document.where(answer), "a tolerance cannot be negative")
+            raise FormatError(document.where(answer), gettext("a tolerance cannot be negative"))
         answers.append({"text": format_number(number_at(document, answer, text)), "tolerance": float(tolerance),
                         "fraction": fraction, "feedback": feedback})
     return {"type": "numeric", "answers": answers, "units": units_of(document, element)}
@@ -195,9 +215,7 @@ def _matching(document, element, text_format):
     for sub in element.findall("subquestion"):
         item = from_moodle(text_at(sub, "text"), sub.get("format", text_format), plain=True)
         match = text_at(sub, "answer/text")
-        if not item and match:
-            raise Skip("matching answers without an item (extra distractors) are not supported")
-        if item:
+        if item or match:  # a match without an item is a distractor, one more to choose from
             answers.append({"text": item, "match": match})
     return {"type": "matching", "answers": answers}
 
@@ -265,9 +283,13 @@ def dump(questions):
 
 def _question_element(question):
     element = Element("question", type=XML_TYPES[question["type"]])
-    with_text(element, "name", question["key"])
-    with_text(element, "questiontext", question["stem"], format="markdown")
-    with_text(element, "generalfeedback", question["explanation"], format="markdown")
+    with_text(element, "name", question.get("name") or question["key"])
+    files = question.get("files") or {}
+    for tag, text in (("questiontext", question["stem"]), ("generalfeedback", question["explanation"])):
+        part = with_text(element, tag, text, format="markdown")
+        for name in sorted(referenced(text) & set(files)):
+            SubElement(part, "file", name=name, path="/", encoding="base64").text = base64.b64encode(
+                files[name]).decode()
     leaf(element, "defaultgrade", format_number(question["points"]))
     leaf(element, "penalty", "0" if question["type"] == "essay" else "0.3333333")  # an essay is graded once
     leaf(element, "hidden", "0")
@@ -301,7 +323,8 @@ def _write_short_answer(element, question):
 
 def _write_numerical(element, question):
     for answer in question["answers"]:
-        value = {**answer, "text": format_number(parse_number(answer["text"]))}
+        any_other = answer["text"].strip() == ANY_ANSWER
+        value = {**answer, "text": ANY_ANSWER if any_other else format_number(parse_number(answer["text"]))}
         tolerance = format_number(answer["tolerance"] or 0)
         write_answer(element, value, percent(answer["fraction"]), lambda e, t=tolerance: leaf(e, "tolerance", t))
     units = [u.strip() for u in question["units"].split(",") if u.strip()]

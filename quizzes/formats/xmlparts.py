@@ -4,13 +4,11 @@ feedback, units, and the `<text>`-wrapped elements and answers of an export."""
 import re
 from xml.etree.ElementTree import SubElement
 
-from .common import FormatError, check_percent, from_moodle, parse_decimal
+from django.utils.translation import gettext
+
+from .common import NOT_A_NUMBER, FormatError, Skip, check_percent, from_moodle, parse_decimal
 
 INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-class Skip(Exception):
-    """A well-formed question of a kind we cannot represent."""
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -30,7 +28,7 @@ def formatted(element, tag, default_format):
 def number_at(document, element, text):
     number = parse_decimal(text)
     if number is None:
-        raise FormatError(document.where(element), f"'{str(text).strip()}' is not a number")
+        raise FormatError(document.where(element), NOT_A_NUMBER() % {"text": str(text).strip()})
     return number
 
 
@@ -47,7 +45,7 @@ def units_of(document, element):
     units = []
     for unit in element.findall("units/unit"):
         if number_at(document, unit, text_at(unit, "multiplier") or "1") != 1:
-            raise Skip("units with a multiplier other than 1 are not supported")
+            raise Skip(gettext("units with a multiplier other than 1 are not supported"))
         units.append(text_at(unit, "unit_name"))
     return ", ".join(u for u in units if u)
 

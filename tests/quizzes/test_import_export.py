@@ -175,13 +175,12 @@ def test_gift_skips_what_it_cannot_hold_and_names_each_with_its_reason(bank, zh)
         ::Kept::Right?{T}
         """)
     report = import_questions(bank, zh, text, "gift")
-    assert report.summary() == "Imported 2 questions, skipped 2"
+    assert report.summary() == "Imported 3 questions, skipped 1"
     assert report.skipped == [
         ("'Intro' (line 3)", "a description is not a question: it has no answers to grade"),
-        ("'Distractor' (line 5)", "matching answers without an item (extra distractors) are not supported"),
     ]
     assert sorted(Question.objects.values_list("key", "question_type")) == [
-        ("ops-essay", "essay"), ("ops-kept", "true_false")]
+        ("ops-distractor", "matching"), ("ops-essay", "essay"), ("ops-kept", "true_false")]
 
 
 @pytest.mark.parametrize("text, where, message", [
