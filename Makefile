@@ -47,7 +47,14 @@ run: messages
 	@echo "Ops Academy on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: messages browser-packages $(VENV)/.installed-test
+# The independent Open Badges verifier (tests/interop/verify.mjs): Digital Bazaar's npm packages,
+# exactly as package-lock.json pins them; Debian's Node.js and npm when missing.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: messages browser-packages $(VENV)/.installed-test node_modules/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # The load benchmark (bench/run.py, docs/performance.md): SQLite, then PostgreSQL — the one in

@@ -17,6 +17,7 @@ from wagtail.models import Page
 
 from quizzes.models import Attempt
 
+from . import site
 from .models import Certificate, CertificateRule, RuleRequirement
 
 __all__ = ["issue_for_attempt", "revoke_certificate", "rules_for_quiz", "send_due_reminders"]
@@ -109,6 +110,7 @@ def _issue_if_met(rule, attempt):
             valid_until=add_months(now, rule.validity_months),
             score=exam_attempt.percent if exam_attempt else None,
             source_attempt=exam_attempt,
+            site_url=site.for_new_certificate(),
         )
         if current is not None:
             Certificate.objects.filter(pk=current.pk).update(superseded_by=certificate)

@@ -1,6 +1,7 @@
 """Certificate rules (authored in the CMS) and the certificates they issue.
 
-A certificate's public id (128 random bits, URL-safe) and short verification code never change;
+A certificate's public id (128 random bits, URL-safe), short verification code and the site address
+it was issued under (so its printed URL and credential ids) never change;
 its status is derived from its own row: revoked, superseded (renewed), expired, expiring (30
 days or less left) or valid. Each certificate owns one bit in the platform's Bitstring Status
 List — the bit at its primary key — set when it is revoked, so any verifier sees it.
@@ -121,6 +122,11 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    site_url = models.CharField(
+        max_length=200, blank=True, editable=False,
+        help_text=_("The site's address when it was issued: its printed URL and credential ids are built on it "
+                    "and never change."),
+    )
     pdf_file = models.FileField(upload_to="certificates/", blank=True, editable=False,
                                 help_text=_("Rendered once in the background; served to the holder only."))
 

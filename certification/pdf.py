@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from fpdf import FPDF
 
+from . import site
+
 __all__ = ["render_certificate_pdf", "store_certificate_pdf", "verification_url"]
 
 PLATFORM_NAME = "运营学院 · Ops Academy"
@@ -80,10 +82,13 @@ def store_certificate_pdf(certificate):
     """Render and save the certificate's PDF in the default storage; return its bytes."""
     from django.core.files.base import ContentFile
 
+    if not certificate.site_url:  # a demo certificate issued outside a request: printed now, kept
+        certificate.site_url = site.for_new_certificate()
     data = render_certificate_pdf(certificate)
     previous = certificate.pdf_file.name
     certificate.pdf_file.save(stored_name(certificate), ContentFile(data), save=False)
-    type(certificate).objects.filter(pk=certificate.pk).update(pdf_file=certificate.pdf_file.name)
+    type(certificate).objects.filter(pk=certificate.pk).update(
+        pdf_file=certificate.pdf_file.name, site_url=certificate.site_url)
     if previous and previous != certificate.pdf_file.name:
         certificate.pdf_file.storage.delete(previous)  # the clean copy of a now revoked certificate
     return data
@@ -100,7 +105,8 @@ def stored_pdf_is_current(certificate):
 
 
 def verification_url(certificate):
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("certification:verify", args=[certificate.public_id])
+    """The printed URL: on the address the certificate was issued under (`certification.site`)."""
+    return site.for_certificate(certificate) + reverse("certification:verify", args=[certificate.public_id])
 
 
 def render_certificate_pdf(certificate):

@@ -4,7 +4,7 @@ from courses.signals import curriculum_written
 from quizzes.api import attempt_graded
 from quizzes.models import Attempt
 
-from . import api, curriculum
+from . import api, curriculum, site  # noqa: F401 (site listens for requests starting)
 
 
 @receiver(attempt_graded, sender=Attempt)

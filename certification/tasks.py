@@ -1,28 +1,25 @@
 """Background work, through django-tasks: immediate in tests and the demo, the database
 backend and its worker in production (docs/deploy.md)."""
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from . import site
 from .models import Certificate
-
-
-def _absolute(path):
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
 def _mail(certificate, template, **context):
     user = certificate.user
+    base = site.for_certificate(certificate)  # the address it was issued under (the demo's running server)
     with translation.override(user.preferred_language):
         context = {
             "certificate": certificate,
             "user": user,
-            "verify_url": _absolute(reverse("certification:verify", args=[certificate.public_id])),
-            "certificates_url": _absolute(reverse("certificates:mine")),
+            "verify_url": base + reverse("certification:verify", args=[certificate.public_id]),
+            "certificates_url": base + reverse("certificates:mine"),
             **context,
         }
         subject = render_to_string(f"certification/email/{template}_subject.txt", context).strip()

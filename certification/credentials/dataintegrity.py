@@ -109,7 +109,8 @@ def _proof_config(document, proof):
 
 
 def sign(document, private_key: Ed25519PrivateKey, *, verification_method: str, created: datetime):
-    """A copy of `document` with an `eddsa-rdfc-2022` proof for assertions (vc-di-eddsa §3.3.1)."""
+    """A copy of `document` with an `eddsa-rdfc-2022` proof for assertions (vc-di-eddsa §3.3.1),
+    as a one-item array: VC 2.0 allows an object too, but 1EdTech's OB 3.0 JSON Schema wants an array."""
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     proof = {
         "type": PROOF_TYPE,
@@ -119,7 +120,7 @@ def sign(document, private_key: Ed25519PrivateKey, *, verification_method: str, 
         "proofPurpose": "assertionMethod",
     }
     signature = private_key.sign(_hash_data(canonicalize(unsecured), _proof_config(unsecured, proof)))
-    return {**copy.deepcopy(unsecured), "proof": {**proof, "proofValue": "z" + b58encode(signature)}}
+    return {**copy.deepcopy(unsecured), "proof": [{**proof, "proofValue": "z" + b58encode(signature)}]}
 
 
 def verify(document, proof, public_key: Ed25519PublicKey) -> bool:

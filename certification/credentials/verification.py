@@ -18,10 +18,13 @@ signature covers (`Statements`), so no JSON-LD spelling of a signed credential c
 revocation or an expiry: full IRIs, value objects, aliases and `@included` all canonicalise to
 the same statements and get the same verdict.
 
-Only this platform's credentials are trusted: the key must be one its issuer document publishes.
-`fetch(url) -> dict` dereferences that document and the status list; the default,
-`documents.fetch_local`, builds ours from the database and refuses any other URL, so verifying
-never touches the network. The status list is itself a signed credential and is verified the same way.
+Only this platform's credentials are trusted: the issuer must be our did:key and the key its own
+(`documents.issuer_did`), or, for credentials issued before it, our https issuer document and the
+key it publishes. `fetch(url) -> dict` dereferences that document and the status list; the
+default, `documents.fetch_local`, builds ours from the database and refuses any other URL, so
+verifying never touches the network. The status list is itself a signed credential and is
+verified the same way. A proof may be given as an object or an array (VC 2.0 allows both;
+1EdTech's schema and our credentials since use an array).
 """
 
 import base64
@@ -301,8 +304,13 @@ def _resolve_key(method, issuer, fetch):
         raise Failure("proof", f"verification method {method!r} uses an unsupported DID method")
     if scheme.lower() not in {"did", "https", "http"}:
         raise Failure("proof", f"verification method {method!r} has an unsupported URI scheme {scheme!r}")
-    if issuer != documents.issuer_id():
-        raise Failure("issuer", f"issued by {issuer}, not by this platform ({documents.issuer_id()})")
+    if issuer == documents.issuer_did():
+        if method != documents.did_key_id():
+            raise Failure("proof", f"verification method {method} is not the key of the issuer {issuer}")
+        return dataintegrity.public_key_from_multikey(method.rpartition("#")[2])
+    if not documents.is_our_issuer(issuer):
+        raise Failure("issuer", f"issued by {issuer}, not by this platform ({documents.issuer_did()})")
+    # Issued before the did:key: the key is #key-1 of our https controller document.
     document_url = method.split("#", 1)[0]
     if document_url != issuer:
         raise Failure("proof", f"verification method {method} is not a key of the issuer {issuer}")
@@ -358,7 +366,8 @@ def _status_bits(url, issuer, purpose, fetch, now):
     try:
         signed = _check_proof(_parse(fetch(url)), fetch, bounded=False)
         status_list = signed.node_of_type(STATUS + "BitstringStatusListCredential", "type")
-        if signed.value(status_list, CRED + "issuer", "issuer", kinds=("IRI",)) != issuer:
+        listed_by = signed.value(status_list, CRED + "issuer", "issuer", kinds=("IRI",))
+        if listed_by != issuer and not (documents.is_our_issuer(listed_by) and documents.is_our_issuer(issuer)):
             raise Failure("issuer", "not issued by the credential's issuer")
         subject = signed.value(status_list, CRED + "credentialSubject", "subject", kinds=("IRI", "blank node"))
         if subject is None or signed.value(subject, STATUS + "statusPurpose", "subject") != purpose:

@@ -67,7 +67,8 @@ def sample_certificate(**fields):
 
 
 def verifier_documents(revoked=()):
-    """A fetch that serves our issuer profile and a status list with `revoked` set."""
+    """A fetch that serves our issuer profile (for credentials issued before the did:key) and a
+    status list with `revoked` set."""
     served = {
         documents.issuer_id(): documents.issuer_profile(),
         documents.status_list_url(): documents.build_status_list_credential(
@@ -90,7 +91,7 @@ def over_http(client):
 def resign(document):
     """`document` signed again with our key, as if we had issued it."""
     return dataintegrity.sign(
-        document, documents.signing_key(), verification_method=documents.key_id(), created=NOW
+        document, documents.signing_key(), verification_method=documents.did_key_id(), created=NOW
     )
 
 
@@ -153,7 +154,7 @@ def expected_check(path):
         return "subject"
     if path[0] in {"validFrom", "validUntil"}:
         return "dates"
-    if path[0] == "proof" and path[1] != "proofValue":
+    if path[0] == "proof" and path[2] != "proofValue":
         return "proof"
     return "signature"
 
@@ -180,7 +181,9 @@ def test_served_credential_is_a_signed_open_badge_that_verifies(client, certific
         "statusPurpose": "revocation", "statusListIndex": str(certificate.pk),
         "statusListCredential": documents.status_list_url(),
     }
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert [proof["cryptosuite"] for proof in document["proof"]] == ["eddsa-rdfc-2022"]  # an array, as 1EdTech wants
+    assert document["issuer"]["id"] == documents.issuer_did()
+    assert document["proof"][0]["verificationMethod"] == documents.did_key_id()
     assert document["credentialSubject"]["identifier"][0]["identityHash"] == "Trainee One"
     assert certificate.user.email not in response.content.decode()
     assert verify_credential(document, fetch=over_http(client)).ok
@@ -220,6 +223,7 @@ def test_status_list_queries_do_not_grow(client, rule, trainee, n, django_assert
 def test_issuer_document_publishes_the_signing_key(client):
     profile = client.get("/credentials/issuer.json").json()
     assert profile["id"] == documents.issuer_id() and "Profile" in profile["type"]
+    assert profile["alsoKnownAs"] == [documents.issuer_did()]
     (method,) = profile["verificationMethod"]
     assert method["id"] == documents.key_id() == profile["assertionMethod"][0]
     assert method["type"] == "Multikey" and method["controller"] == profile["id"]
@@ -314,8 +318,8 @@ def test_our_own_credential_with_the_same_defect(defect, check):
 def test_a_flipped_character_in_the_proof_value_fails_the_signature():
     """simple-err-proof-value's defect, in our credential."""
     document = copy.deepcopy(SAMPLE)
-    value = document["proof"]["proofValue"]
-    document["proof"]["proofValue"] = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+    value = document["proof"][0]["proofValue"]
+    document["proof"][0]["proofValue"] = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
     assert verify_credential(document, fetch=verifier_documents()).check == "signature"
 
 
@@ -334,10 +338,10 @@ def test_removing_any_field_is_detected(path):
 def test_a_credential_signed_with_another_key_fails_the_signature():
     """Someone who copies our issuer and key id but not our private key."""
     unsigned = {key: value for key, value in SAMPLE.items() if key != "proof"}
-    forged = dataintegrity.sign(
-        unsigned, Ed25519PrivateKey.generate(), verification_method=documents.key_id(), created=NOW
-    )
-    assert verify_credential(forged, fetch=verifier_documents()).check == "signature"
+    before_did_key = {**unsigned, "issuer": {**unsigned["issuer"], "id": documents.issuer_id()}}
+    for document, method in ((unsigned, documents.did_key_id()), (before_did_key, documents.key_id())):
+        forged = dataintegrity.sign(document, Ed25519PrivateKey.generate(), verification_method=method, created=NOW)
+        assert verify_credential(forged, fetch=verifier_documents()).check == "signature"
 
 
 def test_a_foreign_issuer_is_named():

@@ -79,4 +79,4 @@ def test_a_new_signing_key_is_never_served_an_old_list(client, certificate, sett
     key = Ed25519PrivateKey.generate()
     settings.CREDENTIAL_SIGNING_KEY = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     status_list = client.get(URL).json()
-    assert dataintegrity.verify(status_list, status_list["proof"], key.public_key())
+    assert dataintegrity.verify(status_list, status_list["proof"][0], key.public_key())
