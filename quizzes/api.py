@@ -343,7 +343,8 @@ def record_grade(attempt, total, *, was):
     if not claimed:
         return False
     attempt.status, attempt.score, attempt.percent, attempt.passed = AttemptStatus.FINISHED, score, percent, passed
-    mastery.record_attempt(attempt, regrade=was == AttemptStatus.FINISHED)
+    mastery.record_attempt(attempt, regrade=was == AttemptStatus.FINISHED,
+                           at_submit=was == AttemptStatus.IN_PROGRESS)
     if passed and attempt.completes_module:
         courses_api.complete_module(attempt.user, ModulePage.objects.get(path=attempt.quiz_path[: -ModulePage.steplen]))
     attempt_graded.send(sender=Attempt, attempt=attempt)

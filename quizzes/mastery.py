@@ -7,15 +7,20 @@ evidence to say.* Levels: 1 from 40 %, 2 from 65 %, 3 from 85 %.
 
 Each graded attempt becomes `SkillEvidence` rows (one per question and skill; an essay's rubric
 criteria count for their own skills with their own share), written in the grading transaction
-(`record_attempt`, called by `api.record_grade`), which then recomputes that person's mastery of
-the skills it touched. A regrade replaces the attempt's evidence. `rebuild` does the same from
-every graded attempt, so the two agree (tests/quizzes/test_mastery.py).
+(`record_attempt`, called by `api.record_grade`). Mastery keeps running sums: each answer's
+fraction × weight × `decay(graded_at)` and its weight × decay, where decay doubles every
+HALF_LIFE after a fixed epoch — in their ratio the epoch cancels, so that is the rule above — and
+one more attempt adds to them in a single upsert instead of re-reading the person's evidence
+(the quiz bench's submit, docs/performance.md). A regrade replaces the attempt's evidence and
+recomputes the sums; `rebuild` replays every graded attempt, so the three agree
+(tests/quizzes/test_mastery.py).
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from content.models import Skill
@@ -23,6 +28,7 @@ from content.models import Skill
 from .models import Attempt, AttemptQuestion, AttemptStatus, SkillEvidence, SkillMastery
 
 HALF_LIFE = timedelta(days=90)
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # 2 ** (years since / 0.25) stays far below float's range
 DIFFICULTY_WEIGHT = {"easy": 0.75, "medium": 1.0, "hard": 1.5}
 LEVEL_FROM = ((3, 0.85), (2, 0.65), (1, 0.40))
 MIN_EVIDENCE = 3
@@ -35,28 +41,38 @@ def level_of(value, evidence):
     return next((level for level, least in LEVEL_FROM if value >= least), 0)
 
 
-def value_of(rows):
-    """The weighted mean fraction of evidence `rows` ((fraction, weight, graded_at)), each
-    weight halved for every HALF_LIFE between it and the newest."""
-    if not rows:
-        return 0.0
-    newest = max(at for _f, _w, at in rows)
-    total = weight_sum = 0.0
+def decay(at):
+    """An answer's age weight: doubles every HALF_LIFE after EPOCH."""
+    return 2.0 ** ((at - EPOCH) / HALF_LIFE)
+
+
+def sums_of(rows):
+    """(Σ fraction × weight × decay, Σ weight × decay) of evidence `rows` ((fraction, weight, graded_at))."""
+    score = weight_sum = 0.0
     for fraction, weight, at in rows:
-        weight *= 0.5 ** ((newest - at) / HALF_LIFE)
-        total += fraction * weight
+        weight *= decay(at)
+        score += fraction * weight
         weight_sum += weight
-    return total / weight_sum if weight_sum else 0.0
+    return score, weight_sum
+
+
+def value_of(rows):
+    """The weighted mean fraction of evidence `rows` ((fraction, weight, graded_at)): an answer
+    counts half as much as one graded HALF_LIFE after it."""
+    score, weight_sum = sums_of(rows)
+    return score / weight_sum if weight_sum else 0.0
 
 
 def evidence_of(attempt_ids):
-    """SkillEvidence rows (unsaved) for graded attempts: each scored question for each of its
-    question's skills, and each essay criterion with skills for those skills."""
+    """Evidence rows (user_id, skill_id, attempt_id, fraction, weight, graded_at) of graded
+    attempts: each scored question for each of its question's skills, and each essay criterion
+    with skills for those skills."""
     questions, skills = {}, defaultdict(list)
     for row in (AttemptQuestion.objects.filter(attempt_id__in=attempt_ids, score__isnull=False)
                 .values("pk", "attempt_id", "attempt__user_id", "attempt__finished_at", "question__difficulty",
                         "score", "spec__points", "marking", "marked_at", "manual", "spec__essay",
-                        "question__skills")):  # one row per question and skill, in one query
+                        "question__skills")
+                .order_by("attempt_id", "position", "question__skills")):  # a row per question and skill
         questions.setdefault(row["pk"], row)
         if row["question__skills"] is not None:
             skills[row["pk"]].append(row["question__skills"])
@@ -70,13 +86,12 @@ def evidence_of(attempt_ids):
             continue
         weight = DIFFICULTY_WEIGHT.get(q["question__difficulty"], 1.0)
         at = q["marked_at"] or q["attempt__finished_at"]
-        common = {"user_id": q["attempt__user_id"], "attempt_id": q["attempt_id"], "weight": weight, "graded_at": at}
-        for skill_id in skills[q["pk"]]:
-            rows.append(SkillEvidence(skill_id=skill_id, fraction=min(1.0, float(q["score"]) / points), **common))
+        user_id, attempt_id = q["attempt__user_id"], q["attempt_id"]
+        fraction = min(1.0, float(q["score"]) / points)
+        rows.extend((user_id, skill_id, attempt_id, fraction, weight, at) for skill_id in skills[q["pk"]])
         for criterion, fraction in _criteria(q):
-            for slug in criterion.get("skills", []):
-                if slug in by_slug:
-                    rows.append(SkillEvidence(skill_id=by_slug[slug], fraction=fraction, **common))
+            rows.extend((user_id, by_slug[slug], attempt_id, fraction, weight, at)
+                        for slug in criterion.get("skills", []) if slug in by_slug)
     return rows
 
 
@@ -95,26 +110,120 @@ def _criteria(question):
         yield criterion, (points[chosen] - min(points)) / (max(points) - min(points))
 
 
-def record_attempt(attempt, *, regrade=False):
-    """Record a just-graded attempt's evidence (replacing it on a regrade) and recompute its
-    owner's mastery of the skills it touched. Runs inside the grading transaction."""
-    old = set()
+def record_attempt(attempt, *, regrade=False, at_submit=False):
+    """Record a just-graded attempt's evidence and add it to its owner's mastery; a regrade
+    replaces the attempt's evidence and recomputes the skills it touches. Runs inside the
+    grading transaction. `at_submit`: graded automatically as it was submitted, so nobody has
+    marked any of its answers and every row's graded_at is the attempt's finished_at."""
+    if at_submit and not regrade:
+        with connection.cursor() as cursor:
+            evidence_sql, mastery_sql = _submit_sql()
+            cursor.execute(evidence_sql, [attempt.user_id, attempt.finished_at, attempt.pk])
+            if cursor.rowcount:  # questions without skills are evidence of nothing
+                cursor.execute(mastery_sql, [decay(attempt.finished_at)] * 2 + [timezone.now(), attempt.pk])
+        return
     if regrade:
         old = set(SkillEvidence.objects.filter(attempt_id=attempt.pk).values_list("skill_id", flat=True))
         SkillEvidence.objects.filter(attempt_id=attempt.pk).delete()
+        rows = evidence_of([attempt.pk])
+        _insert_evidence(rows)
+        recompute(attempt.user_id, old | {row[1] for row in rows})
+        return
     rows = evidence_of([attempt.pk])
-    SkillEvidence.objects.bulk_create(rows)
-    touched = old | {row.skill_id for row in rows}
-    if touched:
-        recompute(attempt.user_id, touched)
+    if rows:
+        _insert_evidence(rows)
+        _add_to_mastery(attempt.user_id, rows)
+
+
+# The statements below are the grading transaction's hot path, in SQL that SQLite (3.24+) and
+# PostgreSQL both take (docs/decisions.md, "Mastery"): the ORM would build a model per row and
+# read the person's mastery before writing it. They compute what evidence_of and sums_of do —
+# tests/quizzes/test_mastery.py holds them to the same numbers.
+
+def _level_sql(value, count):
+    """LEVEL_FROM and MIN_EVIDENCE as an SQL CASE over the expressions `value` and `count`."""
+    return " ".join([f"CASE WHEN {count} < {MIN_EVIDENCE} THEN 0",
+                     *(f"WHEN {value} >= {least!r} THEN {level}" for level, least in LEVEL_FROM), "ELSE 0 END"])
+
+
+def _upsert_sql(table):
+    """ON CONFLICT clause adding a new row's sums (`excluded`) to the existing row's."""
+    value = f"(({table}.score_sum + excluded.score_sum) / ({table}.weight_sum + excluded.weight_sum))"
+    count = f"({table}.evidence + excluded.evidence)"
+    return (f" ON CONFLICT (user_id, skill_id) DO UPDATE SET previous = {table}.value, value = {value},"
+            f" level = {_level_sql(value, count)}, evidence = {count},"
+            f" score_sum = {table}.score_sum + excluded.score_sum,"
+            f" weight_sum = {table}.weight_sum + excluded.weight_sum, updated_at = excluded.updated_at")
+
+
+@cache
+def _submit_sql():
+    """(INSERT of an attempt's evidence from its scored questions and their skills — params user
+    id, graded_at, attempt id; upsert of that evidence, summed per skill, into the mastery —
+    params decay(graded_at) twice, now, attempt id)."""
+    qn = connection.ops.quote_name
+    evidence, mastery, answers, questions = (qn(model._meta.db_table) for model in (
+        SkillEvidence, SkillMastery, AttemptQuestion, AttemptQuestion.question.field.related_model))
+    skills = qn(AttemptQuestion.question.field.related_model.skills.through._meta.db_table)
+    if connection.vendor == "postgresql":
+        points, least = "(aq.spec ->> 'points')::float", "LEAST"
+    else:
+        points, least = "json_extract(aq.spec, '$.points')", "MIN"
+    weight = " ".join(["CASE q.difficulty", *(f"WHEN '{name}' THEN {w!r}" for name, w in DIFFICULTY_WEIGHT.items()),
+                       "ELSE 1.0 END"])
+    insert_evidence = (
+        f"INSERT INTO {evidence} (user_id, skill_id, attempt_id, fraction, weight, graded_at)"
+        f" SELECT %s, s.skill_id, aq.attempt_id, {least}(1.0, CAST(aq.score AS REAL) / {points}), {weight}, %s"
+        f" FROM {answers} aq JOIN {questions} q ON q.id = aq.question_id JOIN {skills} s ON s.question_id = q.id"
+        f" WHERE aq.attempt_id = %s AND aq.score IS NOT NULL AND {points} > 0")
+    value, count = "(SUM(fraction * weight) / SUM(weight))", "COUNT(*)"
+    upsert_mastery = (
+        f"INSERT INTO {mastery} (user_id, skill_id, score_sum, weight_sum, evidence, value, level, updated_at)"
+        f" SELECT user_id, skill_id, SUM(fraction * weight) * %s, SUM(weight) * %s, {count}, {value},"
+        f" {_level_sql(value, count)}, %s FROM {evidence} WHERE attempt_id = %s GROUP BY user_id, skill_id"
+        + _upsert_sql(mastery))
+    return insert_evidence, upsert_mastery
+
+
+def _insert_evidence(rows):
+    """One INSERT of evidence rows."""
+    if not rows:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(SkillEvidence._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    params = [value for *head, at in rows for value in (*head, adapt(at))]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (user_id, skill_id, attempt_id, fraction, weight, graded_at) "
+                       f"VALUES {values}", params)
+
+
+def _add_to_mastery(user_id, rows):
+    """Add evidence `rows` of one person to their mastery in one upsert: new skills get a row,
+    known ones add to their sums, and value, level, evidence count and trend follow."""
+    adds = defaultdict(list)
+    for _user, skill_id, _attempt, fraction, weight, at in rows:
+        adds[skill_id].append((fraction, weight, at))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = []
+    for skill_id, evidence in adds.items():
+        score, weight_sum = sums_of(evidence)
+        value = score / weight_sum
+        params += [user_id, skill_id, score, weight_sum, len(evidence), value, level_of(value, len(evidence)) or 0, now]
+    table = connection.ops.quote_name(SkillMastery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, skill_id, score_sum, weight_sum, evidence, value, level, updated_at) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(adds))}" + _upsert_sql(table), params)
 
 
 def recompute(user_id, skill_ids, *, now=None):
-    """Write `user_id`'s mastery of `skill_ids` from their evidence (one read, one or two writes)."""
+    """Write `user_id`'s mastery of `skill_ids` from all their evidence (a regrade's path)."""
     now = now or timezone.now()
     evidence = defaultdict(list)
     for skill_id, fraction, weight, at in SkillEvidence.objects.filter(
-            user_id=user_id, skill_id__in=skill_ids).values_list("skill_id", "fraction", "weight", "graded_at"):
+            user_id=user_id, skill_id__in=skill_ids).order_by("graded_at", "attempt_id", "pk").values_list(
+            "skill_id", "fraction", "weight", "graded_at"):
         evidence[skill_id].append((fraction, weight, at))
     existing = {m.skill_id: m for m in SkillMastery.objects.filter(user_id=user_id, skill_id__in=skill_ids)}
     changed, created, gone = [], [], []
@@ -125,34 +234,41 @@ def recompute(user_id, skill_ids, *, now=None):
             if current is not None:
                 gone.append(current.pk)
             continue
-        value = value_of(rows)
+        score, weight_sum = sums_of(rows)
+        value = score / weight_sum
         level = level_of(value, len(rows)) or 0
         if current is None:
             created.append(SkillMastery(user_id=user_id, skill_id=skill_id, value=value, level=level,
-                                        evidence=len(rows), previous=None, updated_at=now))
-        elif (current.value, current.evidence) != (value, len(rows)):
-            current.previous, current.value, current.level = current.value, value, level
-            current.evidence, current.updated_at = len(rows), now
+                                        evidence=len(rows), score_sum=score, weight_sum=weight_sum,
+                                        previous=None, updated_at=now))
+        elif (current.value, current.evidence, current.score_sum, current.weight_sum) != (
+                value, len(rows), score, weight_sum):  # the same value from aged sums still saves them
+            if (current.value, current.evidence) != (value, len(rows)):
+                current.previous, current.value, current.level = current.value, value, level
+                current.evidence, current.updated_at = len(rows), now
+            current.score_sum, current.weight_sum = score, weight_sum
             changed.append(current)
     SkillMastery.objects.bulk_create(created)
-    SkillMastery.objects.bulk_update(changed, ["value", "level", "evidence", "previous", "updated_at"])
+    SkillMastery.objects.bulk_update(
+        changed, ["value", "level", "evidence", "score_sum", "weight_sum", "previous", "updated_at"])
     if gone:
         SkillMastery.objects.filter(pk__in=gone).delete()
 
 
-def rebuild(*, batch=500):
-    """Recompute everyone's evidence and mastery from graded attempts, oldest first; returns the
-    number of people. Trends start again (no previous value)."""
+def rebuild():
+    """Recompute everyone's evidence and mastery by replaying their graded attempts in the order
+    they were finished, as grading wrote them; returns the number of people."""
     people = 0
     user_ids = Attempt.objects.filter(status=AttemptStatus.FINISHED).values_list("user_id", flat=True).distinct()
     for user_id in user_ids.order_by("user_id").iterator():
         with transaction.atomic():
-            attempts = list(Attempt.objects.filter(user_id=user_id, status=AttemptStatus.FINISHED)
-                            .values_list("pk", flat=True))
             SkillEvidence.objects.filter(user_id=user_id).delete()
             SkillMastery.objects.filter(user_id=user_id).delete()
-            rows = evidence_of(attempts)
-            SkillEvidence.objects.bulk_create(rows, batch_size=batch)
-            recompute(user_id, {row.skill_id for row in rows})
+            for attempt_id in (Attempt.objects.filter(user_id=user_id, status=AttemptStatus.FINISHED)
+                               .order_by("finished_at", "pk").values_list("pk", flat=True)):
+                rows = evidence_of([attempt_id])
+                if rows:
+                    _insert_evidence(rows)
+                    _add_to_mastery(user_id, rows)
         people += 1
     return people
