@@ -115,6 +115,24 @@ def test_moodles_gift_category_fixture_imports_its_four_questions_in_their_categ
     assert _answers(questions["Moodle user"], "text", "fraction") == [("Moodler", 1.0)]
 
 
+def test_moodles_gift_documentation_examples_all_import(bank, zh):
+    """question/format/gift/examples.txt, the examples of Moodle's GIFT documentation: all 43."""
+    report = import_questions(bank, zh, fixture("gift_examples.txt"), "gift")
+    assert (report.imported, report.skipped) == (43, [])
+    by_stem = {}
+    for question in Question.objects.prefetch_related("answers"):
+        by_stem.setdefault(question.stem, []).append(question)
+    pi = by_stem["What is the value of pi (to 3 decimal places)? _____."]
+    assert sorted(_answers(q, "text", "tolerance")[0] for q in pi) == [("3.1415", 0.0005), ("3.1415", 0.0005)]
+    assert _answers(by_stem["Which answer equals 5?"][0], "text", "fraction") == [
+        ("= 2 + 2", 0.0), ("= 2 + 3", 1.0), ("= 2 + 4", 0.0)]
+    control = Question.objects.get(name="GIFT Control Characters")
+    assert _answers(control, "text")[-1] == ("\\",)  # GIFT's \\ is one backslash
+    assert _answers(control, "fraction")[-1] == (1.0,)
+    grant = by_stem["What two people are entombed in Grant's tomb?"]
+    assert sorted(_answers(q, "fraction")[0] for q in grant) == [(-0.5,), (0.0,)]
+
+
 def test_moodles_old_image_fixture_imports_the_question_with_its_image_and_skips_the_cloze(bank, zh):
     """sample_questions_with_old_image_tag.xml: the image of Moodle 1.9's <image_base64> becomes
     a Wagtail image shown in the stem; &quot; reads as a quote; the cloze question is skipped."""
