@@ -43,7 +43,8 @@ SNIPPET = 90  # characters of text around the first match
 # separate terms ("SQL查询" finds "SQL 查询" too).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _TERM = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
-_WRAPPED_CJK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n\\s*(?=[{_CJK}])")  # a source line break inside Chinese
+_CJK_TEXT = _CJK + "\u3000-\u303f\uff00-\uffef"  # with CJK punctuation and full-width forms
+_WRAPPED_CJK = re.compile(f"(?<=[{_CJK_TEXT}])[ \\t]*\\n\\s*(?=[{_CJK_TEXT}])")  # a line break inside Chinese
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|pre|blockquote|div|dt|dd)>|<br\s*/?>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
@@ -60,18 +61,21 @@ def _block_text(block, value):
     if isinstance(block, MarkdownBlock):
         return html_text(render_markdown(value))
     if isinstance(block, blocks.StructBlock):
-        return " ".join(_block_text(child, value.get(name)) for name, child in block.child_blocks.items())
+        return _joined(_block_text(child, value.get(name)) for name, child in block.child_blocks.items())
     if isinstance(block, blocks.ListBlock):
-        return " ".join(_block_text(block.child_block, item) for item in value or ())
+        return _joined(_block_text(block.child_block, item) for item in value or ())
     if isinstance(block, (blocks.CharBlock, blocks.TextBlock)):
         return _SPACES.sub(" ", value or "").strip()
     return ""  # choices, images, documents, embeds: nothing a reader searches for
 
 
+def _joined(parts):
+    return " ".join(part for part in parts if part)
+
+
 def lesson_text(lesson):
     """A lesson's summary and body as plain text."""
-    parts = [lesson.summary] + [_block_text(child.block, child.value) for child in lesson.body]
-    return " ".join(part for part in parts if part)
+    return _joined([lesson.summary] + [_block_text(child.block, child.value) for child in lesson.body])
 
 
 def index_lesson(lesson):
@@ -150,7 +154,8 @@ def hidden_sections(request):
             if request.user.is_superuser:
                 continue
             if user_groups is None:
-                user_groups = set(request.user.groups.values_list("pk", flat=True)) if request.user.is_authenticated else set()
+                user = request.user
+                user_groups = set(user.groups.values_list("pk", flat=True)) if user.is_authenticated else set()
             allowed = any(group.pk in user_groups for group in restriction.groups.all())
         else:
             allowed = restriction.accept_request(request)

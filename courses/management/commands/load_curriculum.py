@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from content.curriculum import CurriculumError
 from courses.curriculum import load_curriculum
+from courses.search import rebuild_index
 
 
 class Command(BaseCommand):
@@ -18,10 +19,12 @@ class Command(BaseCommand):
             report = load_curriculum(path, force=force)
         except CurriculumError as error:
             raise CommandError(f"Nothing loaded. {error}") from None
+        indexed = rebuild_index()  # publishing indexes a lesson; this also covers older databases
         self.stdout.write(
             f"Curriculum: {len(report.created)} pages created, {len(report.updated)} updated, "
             f"{report.unchanged} unchanged."
             + "".join(f" {name}: {count}." for name, count in report.extra.items())
+            + f" Search: {indexed} lessons indexed."
         )
         for page in report.kept_edits:
             self.stdout.write(
