@@ -5,11 +5,14 @@ the tags, attributes and URL schemes listed here. Anything not listed is dropped
 Markdown extension cannot widen what reaches the browser without a change to this file.
 """
 
+import html
 import re
 from functools import lru_cache
 
 import markdown
 import nh3
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from markdown.extensions.toc import slugify_unicode
 
 ALLOWED_TAGS = {
@@ -79,3 +82,10 @@ def render_markdown(text: str) -> str:
         attribute_filter=_drop_disguised_schemes,
         strip_comments=True,
     )
+
+
+def plain_text(text: str, length: int | None = None) -> str:
+    """`text`'s Markdown as the words a reader sees, on one line (tags, marks and entities
+    gone), cut to `length` characters with an ellipsis: for listings and reports."""
+    words = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    return Truncator(words).chars(length) if length else words

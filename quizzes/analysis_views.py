@@ -4,13 +4,15 @@ in every quiz that drew it. Instructors (`quizzes.change_question`) and superuse
 URLs are mounted by `wagtail_hooks` under the admin, which already turns away non-staff.
 """
 
+from dataclasses import replace
+
 from django.db.models import Avg, Count, Max
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import include, path, reverse
 from django.utils import translation
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_required
 from wagtail.admin.menu import MenuItem as AdminMenuItem
@@ -21,6 +23,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page
 
 from content import charts, spreadsheets
+from content.markdown import plain_text
 
 from . import analysis
 from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
@@ -28,6 +31,7 @@ from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
 PERMISSION = "quizzes.change_question"
 CHART = {"width": 640, "height": 240, "left": 36, "bottom": 28, "top": 20}
 KINDS = dict(QuestionType.choices)
+TRUE_FALSE = {"true": pgettext_lazy("true/false answer", "True"), "false": pgettext_lazy("true/false answer", "False")}
 
 
 def can_view_statistics(user):
@@ -115,13 +119,27 @@ class QuizReportView(StatisticsMixin, TemplateView):
         context.update({
             "quiz": self.quiz,
             "stats": stats,
-            "rows": [{"item": item, "question": questions.get(item.key), "kind": KINDS.get(item.kind, item.kind)}
-                     for item in stats.items],
+            "rows": [{"item": shown(item, item.kind), "question": questions.get(item.key),
+                      "kind": KINDS.get(item.kind, item.kind)} for item in stats.items],
             "chart": score_chart(stats.bins),
             "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG,
             "low_discrimination": analysis.LOW_DISCRIMINATION,
         })
         return context
+
+
+def shown(item, kind):
+    """`item` with its choices as a reader sees them: Markdown as plain text, and a true/false
+    question's stored 'true'/'false' as 对/错 (True/False) in the admin's language."""
+    item.choices = [replace(choice, text=choice_text(choice, kind)) for choice in item.choices or []]
+    return item
+
+
+def choice_text(choice, kind):
+    """Authored choices are Markdown; what trainees typed (no fraction) is shown as typed."""
+    if kind == QuestionType.TRUE_FALSE and choice.text in TRUE_FALSE:
+        return str(TRUE_FALSE[choice.text])
+    return plain_text(choice.text) if choice.fraction is not None else choice.text
 
 
 def questions_by_key(keys, locale_id):
@@ -132,7 +150,7 @@ def questions_by_key(keys, locale_id):
     ):
         key = str(question["translation_key"])
         if key not in found or question["locale_id"] == locale_id:
-            found[key] = {"id": question["id"], "stem": Truncator(question["stem"]).chars(90)}
+            found[key] = {"id": question["id"], "stem": plain_text(question["stem"], 90)}
     return found
 
 
@@ -225,9 +243,11 @@ class QuestionReportView(StatisticsMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         by_quiz = analysis.question_statistics_by_quiz(self.question)
         quizzes = quiz_titles(by_quiz.keys(), self.question.locale_id)
-        rows = [{"quiz": quizzes.get(key), "item": item} for key, item in by_quiz.items()]
+        rows = [{"quiz": quizzes.get(key), "item": shown(item, self.question.question_type)}
+                for key, item in by_quiz.items()]
         rows.sort(key=lambda row: row["quiz"]["path"] if row["quiz"] else "")
-        context.update({"question": self.question, "rows": rows, "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG})
+        context.update({"question": self.question, "stem": plain_text(self.question.stem, 200), "rows": rows,
+                        "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG})
         return context
 
 

@@ -56,6 +56,7 @@ class QuestionBank(models.Model):
 
     class Meta:
         verbose_name = _("question bank")
+        verbose_name_plural = _("question banks")
         ordering = ["slug"]
 
     def __str__(self):
@@ -134,6 +135,7 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("question")
+        verbose_name_plural = _("questions")
         constraints = [
             models.UniqueConstraint(fields=["key", "locale"], name="quizzes_question_unique_key_per_locale"),
         ]
@@ -173,6 +175,7 @@ class QuestionAnswer(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("answer")
+        verbose_name_plural = _("answers")
 
     def as_data(self):
         return {
@@ -253,6 +256,7 @@ class QuizPage(Page):
 
     class Meta:
         verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -296,6 +300,7 @@ class Attempt(models.Model):
 
     class Meta:
         verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "quiz_key", "number"], name="quizzes_attempt_unique_number"),
@@ -378,6 +383,7 @@ class AttemptFile(models.Model):
 
     class Meta:
         verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
@@ -399,6 +405,7 @@ class GradeChange(models.Model):
 
     class Meta:
         verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
         ordering = ["changed_at", "pk"]
 
 
@@ -428,11 +435,6 @@ class SkillMastery(models.Model):
     level = models.PositiveSmallIntegerField(default=0, help_text=_("0 (below foundation) to 3."))
     evidence = models.PositiveIntegerField(default=0)
     previous = models.FloatField(null=True, blank=True, help_text=_("The value before the latest grade: the trend."))
-    # value = score_sum / weight_sum: running sums of the evidence, each weighted by its
-    # difficulty and by its age against a fixed epoch (quizzes.mastery.decay), so one more graded
-    # attempt adds to them in one statement instead of re-reading the person's evidence.
-    score_sum = models.FloatField(default=0)
-    weight_sum = models.FloatField(default=0)
     updated_at = models.DateTimeField()
 
     class Meta:
