@@ -435,6 +435,11 @@ class SkillMastery(models.Model):
     level = models.PositiveSmallIntegerField(default=0, help_text=_("0 (below foundation) to 3."))
     evidence = models.PositiveIntegerField(default=0)
     previous = models.FloatField(null=True, blank=True, help_text=_("The value before the latest grade: the trend."))
+    # value = score_sum / weight_sum: running sums of the evidence, each weighted by its
+    # difficulty and by its age against a fixed epoch (quizzes.mastery.decay), so one more graded
+    # attempt adds to them in one statement instead of re-reading the person's evidence.
+    score_sum = models.FloatField(default=0)
+    weight_sum = models.FloatField(default=0)
     updated_at = models.DateTimeField()
 
     class Meta:
