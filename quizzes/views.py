@@ -18,7 +18,7 @@ from django_ratelimit.core import get_usage
 from content.markdown import render_markdown
 
 from . import api, attachments, labs, next_steps, rubrics
-from .grading import grade, matched_answer, right_answer
+from .grading import grade, matched_answer, matching_items, right_answer
 from .models import AttemptQuestion, QuizPage, ReviewPolicy
 
 MAX_BODY = 128 * 1024  # one answer (an essay: 20,000 characters, JSON-escaped); bigger is refused unread
@@ -200,8 +200,10 @@ def is_unanswered(spec, response):
     """Nothing given, or an ordering or matching question left part done."""
     if response in (None, "", [], {}):
         return True
-    if spec["type"] in ("ordering", "matching"):
+    if spec["type"] == "ordering":
         return len(response) < len(spec["answers"])
+    if spec["type"] == "matching":  # its items: a distractor is only a choice
+        return len(response) < len(matching_items(spec))
     return False
 
 

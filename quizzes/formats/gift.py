@@ -336,8 +336,14 @@ def skip_reason(question):
     return export_problem(question)
 
 
+_IMAGE = re.compile(r"<img\b|!\[[^\]]*+\]\(", re.I)
+
+
 def export_note(question):
     """What GIFT leaves out of a question it does write, or None."""
+    if _IMAGE.search(question["stem"] + question["explanation"]):
+        return gettext("its images stay links to this site: GIFT cannot hold files (export the bank as Moodle XML "
+                       "to include them)")
     if question["type"] == "essay":
         return gettext("GIFT writes an essay as its text only ({}): its rubric, attachments, template and grader "
                        "information are left out (export the bank as Moodle XML to keep them)")

@@ -23,9 +23,10 @@ from wagtail.users.models import UserProfile
 from quizzes.api import freeze
 from quizzes.formats import FormatError, gift
 from quizzes.grading import clean_response, grade, matched_answer, right_answer
-from quizzes.importing import bank_questions, export_bank, import_questions
+from quizzes.importing import bank_questions, export_bank, export_notes, import_questions
 from quizzes.models import Question, QuestionBank
 from quizzes.questions import QuestionDataError, normalise
+from quizzes.views import is_unanswered
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "moodle"
 
@@ -216,6 +217,14 @@ def test_a_distractor_is_a_target_to_choose_never_an_item_and_grading_ignores_it
         clean_response(spec, {**right, distractor["token"]: engineering})
 
 
+def test_a_matching_question_with_a_distractor_counts_as_answered_when_every_item_is(bank, zh):
+    import_questions(bank, zh, DISTRACTOR_XML, "moodlexml")
+    spec = _spec(Question.objects.prefetch_related("answers").get())
+    right = right_answer(spec)
+    assert not is_unanswered(spec, right)
+    assert is_unanswered(spec, dict(list(right.items())[:1]))
+
+
 def test_distractors_are_written_back_as_moodle_writes_them(bank, zh):
     import_questions(bank, zh, DISTRACTOR_XML, "moodlexml")
     assert "\t= -> Engineering\n" in export_bank(bank, zh, "gift")
@@ -360,6 +369,14 @@ def test_an_old_style_image_that_is_only_a_link_skips_its_question(bank, zh):
     assert import_questions(bank, zh, xml, "moodlexml").skipped[0][1] == (
         "its old-style image 'http://example.com/a.png' is a link, not included in the file: export the question "
         "from Moodle 2 or later to include it")
+
+
+def test_a_gift_export_says_it_links_images_instead_of_holding_them(bank, zh):
+    import_questions(bank, zh, _image_question('<img src="@@PLUGINFILE@@/p.png">', {"p.png": png()}), "moodlexml")
+    note = ("its images stay links to this site: GIFT cannot hold files (export the bank as Moodle XML to include "
+            "them)")
+    assert export_notes(bank, zh, "gift") == [("ops-chart", note)] and export_notes(bank, zh, "moodlexml") == []
+    assert f"// Note: {note}" in export_bank(bank, zh, "gift")
 
 
 def test_images_are_exported_as_moodle_file_elements(bank, zh):
