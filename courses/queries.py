@@ -27,6 +27,7 @@ class Progress:
     done: int = 0
     total: int = 0
     next_path: str | None = None
+    with_quizzes: bool = False  # counts module quizzes as steps besides lessons (`module_steps`)
 
     @property
     def percent(self):
@@ -52,6 +53,11 @@ class Card:
     done: bool = False
     next_lesson: Page | None = None
     due_date: date | None = None  # set by an HR assignment
+    steps: Progress | None = None  # what its progress bar shows (`module_steps`); None: `progress`
+
+    @property
+    def bar(self):
+        return self.steps or self.progress
 
     @property
     def overdue(self):
@@ -157,17 +163,33 @@ def catalog_courses(catalog, user):
     courses = list(models.CoursePage.objects.child_of(catalog).for_listing())
     lessons = models.LessonPage.objects.live().descendant_of(catalog)
     progress = progress_by_prefix(user, lessons, catalog.depth + 1) if courses else {}
-    enrolled = enrolled_course_keys(user, [c.translation_key for c in courses])
-    return [
-        Card(page=c, progress=progress.get(c.path, Progress()), enrolled=c.translation_key in enrolled)
-        for c in courses
-    ]
+    learner = learner_of(user) if courses else Learner()
+    cards = []
+    for course in courses:
+        card = Card(page=course, progress=progress.get(course.path, Progress()),
+                    enrolled=course.translation_key in learner.courses)
+        if card.enrolled:  # the bar counts what the course page's does (steps, from the cached outline)
+            card.steps = course_progress(course_cards(outline_at(course.path), learner))
+        cards.append(card)
+    return cards
+
+
+def module_steps(lessons, assessed, done):
+    """What a module's progress bar counts: the steps to completing it, so that the bar is full
+    exactly when the module is done. Its lessons; with an assessment the quiz is one more step,
+    and passing it (which is what completes the module) fills the bar, lessons read or not."""
+    if not assessed:
+        return lessons
+    total = lessons.total + 1
+    if done:
+        return Progress(total, total, None, with_quizzes=True)
+    return Progress(lessons.done, total, lessons.next_path, with_quizzes=True)
 
 
 def _module_cards(modules, progress, assessed):
     """Cards for sibling modules. A module is done when its lessons are (or, with an
     assessment, when that is passed: its key is in `assessed`); it is locked while its
-    prerequisite is not done."""
+    prerequisite is not done. `progress` counts lessons, `bar` the steps (`module_steps`)."""
     done = {}
     for module in modules:
         if module.completion_rule == models.CompletionRule.ASSESSMENT:
@@ -178,15 +200,31 @@ def _module_cards(modules, progress, assessed):
     for module in modules:
         prerequisite = module.prerequisite
         locked = prerequisite is not None and not done.get(prerequisite.translation_key, True)
+        lessons = progress.get(module.path, Progress())
+        is_done = done[module.translation_key]
         cards.append(
             Card(
                 page=module,
-                progress=progress.get(module.path, Progress()),
-                done=done[module.translation_key],
+                progress=lessons,
+                done=is_done,
                 locked_by=prerequisite if locked else None,
+                steps=module_steps(lessons, module.completion_rule == models.CompletionRule.ASSESSMENT, is_done),
             )
         )
     return cards
+
+
+def course_progress(cards):
+    """The course's bar: its modules' steps added up; where to resume skips done and locked modules."""
+    bars = [card.bar for card in cards]
+    next_path = min((bar.next_path for card, bar in zip(cards, bars, strict=True)
+                     if bar.next_path and not card.locked_by and not card.done), default=None)
+    return Progress(sum(bar.done for bar in bars), sum(bar.total for bar in bars), next_path,
+                    with_quizzes=any(bar.with_quizzes for bar in bars))
+
+
+def course_cards(outline, learner):
+    return _module_cards(outline.modules, module_progress(outline, learner.lessons), learner.modules)
 
 
 def _outline_showing(course_path, page):
@@ -198,14 +236,13 @@ def _outline_showing(course_path, page):
 def course_outline(course, user):
     outline = outline_at(course.path)
     learner = learner_of(user)
-    cards = _module_cards(outline.modules, module_progress(outline, learner.lessons), learner.modules)
-    done = sum(card.progress.done for card in cards)
-    total = sum(card.progress.total for card in cards)
-    next_path = min((c.progress.next_path for c in cards if c.progress.next_path and not c.locked_by), default=None)
+    cards = course_cards(outline, learner)
+    progress = course_progress(cards)
+    next_path = progress.next_path
     return {
         "modules": cards,
         "assessments": list(Page.objects.child_of(course).live().not_type(models.ModulePage).select_related("locale")),
-        "progress": Progress(done, total, next_path),
+        "progress": progress,
         "enrolled": course.translation_key in learner.courses,
         "next_lesson": outline.listed_lesson_at(next_path) if next_path else None,
         "language_urls": outline.language_urls(course),
@@ -290,11 +327,11 @@ def dashboard(user):
         .annotate(due_date=Subquery(enrolments.filter(course_key=OuterRef("translation_key")).values("due_date")[:1]))
         .order_by("path")
     )
-    completed = completed_lesson_keys(user) if courses else frozenset()
+    learner = learner_of(user) if courses else Learner()
     cards = []
     for course in courses:
         outline = outline_at(course.path)
-        progress = progress_of(outline.all_lessons(), completed)
+        progress = course_progress(course_cards(outline, learner))
         next_lesson = outline.listed_lesson_at(progress.next_path) if progress.next_path else None
         cards.append(
             Card(page=course, progress=progress, enrolled=True, next_lesson=next_lesson, due_date=course.due_date)

@@ -1,6 +1,8 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import api, notices
@@ -27,6 +29,8 @@ def dashboard(request):
 def enrol(request, course_id):
     course = _live_page_or_404(CoursePage, course_id)
     api.enrol_learner(request.user, course)
+    text = _("You are enrolled in “%(course)s”. Your progress is saved as you go.") % {"course": course.title}
+    messages.success(request, text)
     return redirect(course.url)
 
 

@@ -108,3 +108,14 @@ def test_on_a_phone_the_header_is_one_row_with_a_menu(page, live_server, log_in,
     expect(mine).to_be_visible()
     expect(toggle).to_be_hidden()
     assert header.bounding_box()["height"] < 70
+
+
+def test_an_empty_my_learning_sits_in_the_middle(page, live_server, log_in, transactional_db,
+                                                 django_db_serialized_rollback):
+    """Nothing enrolled yet: the invitation to browse is centred on the page, not in a first column."""
+    log_in(make_user("new@example.com"))
+    page.goto(f"{live_server.url}/en/my-learning/")
+    empty, main = page.locator(".empty").bounding_box(), page.locator("main").bounding_box()
+    middle = lambda box: box["x"] + box["width"] / 2  # noqa: E731
+    assert abs(middle(empty) - middle(main)) < 2, (empty, main)
+    screenshot(page, "trainee-empty-learning-desktop", 1280, 860)
