@@ -11,8 +11,9 @@ added as ordinary header buttons.
 
 CSV streams in pieces of `content.spreadsheets.CSV_PIECE_ROWS` rows, UTF-8 with a BOM (Excel reads Chinese names
 only with it); XLSX is written row by row (openpyxl's write-only mode) into a temporary file
-that stays in memory up to `XLSX_SPOOL_BYTES`. Headings are the fixed English field names, so
-that scripts and spreadsheets keep working in either admin language. Formula-like text is made
+that stays in memory up to `XLSX_SPOOL_BYTES`. The CSV's headings are the fixed English field
+names, so that scripts and spreadsheets keep working in either admin language; the XLSX, which
+people open and read, is headed in the admin's language (`HEADINGS`). Formula-like text is made
 harmless by `content.spreadsheets`.
 """
 
@@ -27,12 +28,27 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import HeaderButton
 
 from content import spreadsheets
 from content.spreadsheets import PLAIN_TYPES, csv_cell, escape_formula, looks_like_formula
 
 CSV, XLSX = "csv", "xlsx"
+HEADINGS = {  # an XLSX column's heading, by field name (a field missing here is headed by its name)
+    "employee_id": _("Employee id"), "person": _("Person"), "email": _("Email"), "department": _("Department"),
+    "certificate": _("Certificate"), "course": _("Course"), "state": _("State"), "due_date": _("Due date"),
+    "valid_until": _("Valid until"), "code": _("Code"), "path": _("Department path"), "people": _("People"),
+    "assigned_courses": _("Assigned courses"), "completed_courses": _("Courses completed"),
+    "completion_percent": _("Courses completed (%)"), "required_certificates": _("Required certificates"),
+    "certified": _("Certified"), "certified_percent": _("Certified (%)"), "overdue": _("Overdue courses"),
+    "holder": _("Holder"), "days_left": _("Days left"), "manager": _("Manager"), "hire_date": _("Hire date"),
+    "section": _("Section"), "item": _("Item"), "status": _("Status"), "score": _("Score"), "date": _("Date"),
+    "detail": _("Detail"), "skill_area": _("Skill area"), "skill": _("Skill"), "required_level": _("Required level"),
+    "people_with_evidence": _("People with enough evidence"), "average_level": _("Average level"),
+    "level": _("Level"), "value": _("Mastery value"), "evidence": _("Evidence"), "updated_at": _("Updated"),
+    "role": _("Role"), "percent": _("Readiness (%)"), "ready": _("Ready"), "held": _("Skills held"),
+    "required": _("Skills required"), "gaps": _("Gaps"),
+}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_SPOOL_BYTES = 8 * 1024 * 1024
 EXPORT_CHUNK = 2000  # rows read per query
@@ -58,10 +74,10 @@ def xlsx_value(worksheet, value):
     return escape_formula(str(value))
 
 
-def write_xlsx(rows, fields, output):
+def write_xlsx(rows, fields, output, headings=None):
     workbook = Workbook(write_only=True, iso_dates=True)
     worksheet = workbook.create_sheet(title="Sheet1")
-    worksheet.append(fields)
+    worksheet.append(headings or fields)
     for row in rows:
         worksheet.append([xlsx_value(worksheet, row[field]) for field in fields])
     workbook.save(output)
@@ -83,14 +99,15 @@ def csv_response(rows, fields, filename):
 
 def xlsx_response(rows, fields, filename):
     output = SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
-    write_xlsx(rows, fields, output)
+    write_xlsx(rows, fields, output, [str(HEADINGS.get(field, field)) for field in fields])
     output.seek(0)
     return FileResponse(output, as_attachment=True, content_type=XLSX_TYPE, filename=f"{filename}.xlsx")
 
 
 class ExportMixin:
     """``?export=csv|xlsx`` on a view, answered from `export_rows()` (dicts with the keys of
-    `export_fields`), and "Download XLSX/CSV" buttons in its header."""
+    `export_fields`), and "Download XLSX/CSV" buttons in its header, in sight rather than
+    behind its "…" menu."""
 
     export_fields = []
     export_filename = "export"
@@ -121,9 +138,14 @@ class ExportMixin:
         params["export"] = export
         return f"{self.request.path}?{params.urlencode()}"
 
-    def get_header_more_buttons(self):
+    def get_header_buttons(self):
         return [
-            *super().get_header_more_buttons(),
-            Button(_("Download XLSX"), url=self.export_url(XLSX), icon_name="download", priority=90),
-            Button(_("Download CSV"), url=self.export_url(CSV), icon_name="download", priority=100),
+            *super().get_header_buttons(),
+            self.export_button(XLSX, _("Download XLSX")),
+            self.export_button(CSV, _("Download CSV")),
         ]
+
+    def export_button(self, export, name):
+        """The format as the label (short enough for a phone's header), the action as its name."""
+        return HeaderButton(export.upper(), url=self.export_url(export), icon_name="download",
+                            attrs={"data-export": export, "aria-label": name, "title": name})

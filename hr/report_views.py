@@ -255,14 +255,15 @@ class PercentColumn(Column):
         return "—" if value is None else f"{value}%"
 
 
-SUMMARY_CHART = {"width": 720, "row": 30, "label": 220, "top": 28, "bottom": 24}
+SUMMARY_CHART = {"width": 760, "row": 30, "label": 220, "top": 36, "bottom": 24, "values": 96}
 
 
 def summary_chart(figures):
     """Two horizontal bars per department (courses completed %, certified %), its name
-    indented by depth, for `hr/_summary_chart.html` to draw."""
+    indented by depth, and both figures at the end of the row under a heading that says which
+    is which, for `hr/_summary_chart.html` to draw."""
     layout = SUMMARY_CHART
-    plot = layout["width"] - layout["label"] - 48
+    plot = layout["width"] - layout["label"] - layout["values"]
     chart = bar_chart(
         [(f.department.name, [f.completion_percent, f.certified_percent]) for f in figures],
         maximum=100, length=plot, start=layout["top"], band=layout["row"], ticks=(0, 25, 50, 75, 100),
@@ -275,7 +276,7 @@ def summary_chart(figures):
         tick["x"] = layout["label"] + tick["at"]
     height = chart["end"] + layout["bottom"]
     return {**layout, **chart, "height": height, "axis_y": chart["end"], "text_y": height - 8,
-            "value_x": layout["label"] + plot + 6}
+            "value_x": layout["width"] - 4, "heading_y": layout["top"] - 12}  # figures end at the right edge
 
 
 class DepartmentSummaryView(HRReportView):

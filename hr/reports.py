@@ -19,8 +19,8 @@ from datetime import timedelta
 from itertools import islice
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Length, Lower, Substr
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -399,10 +399,12 @@ def transcript(person, *, now=None):
         courses.append(
             CourseLine(requirements.course_titles.get(key, str(key)), progress, key in enrolments, due, overdue)
         )
-    attempts = list(Attempt.objects.filter(user=person).select_related("quiz").order_by("-started_at"))
+    attempts = list(Attempt.objects.filter(user=person).select_related("quiz")
+                    .annotate(module_title=_parent_title("quiz__path")).order_by("-started_at"))
     # Every grade a person gave this person's essays, regrades with their reasons: HR's audit trail.
     grade_changes = list(GradeChange.objects.filter(attempt_question__attempt__user=person)
                          .select_related("changed_by", "attempt_question__attempt__quiz")
+                         .annotate(module_title=_parent_title("attempt_question__attempt__quiz__path"))
                          .order_by("-changed_at", "-pk"))
     certificates = certificates_of(person)
     rules = [
@@ -411,6 +413,17 @@ def transcript(person, *, now=None):
     ]
     return {"courses": courses, "attempts": attempts, "grade_changes": grade_changes, "certificates": certificates,
             "required": rules}
+
+
+def _parent_title(quiz_path):
+    """The title of the page above a quiz (its module, or the course for the final exam), read
+    in the same query: every module's quiz may share one title ("模块测验")."""
+    parent_path = Substr(OuterRef(quiz_path), 1, Length(OuterRef(quiz_path)) - Page.steplen)
+    return Subquery(Page.objects.filter(path=parent_path).values("title")[:1])
+
+
+def quiz_label(module_title, quiz):
+    return f"{module_title} · {quiz.title}" if module_title else quiz.title
 
 
 def _held(certificates, rule):
@@ -427,14 +440,15 @@ def transcript_export_rows(person, data):
             "score": f"{progress.percent}%", "date": line.due_date,
             "detail": f"{progress.done}/{progress.total} lessons"}
     for attempt in data["attempts"]:
-        yield {"section": "attempt", "item": attempt.quiz.title,
+        yield {"section": "attempt", "item": quiz_label(attempt.module_title, attempt.quiz),
                "status": "passed" if attempt.passed else attempt.status, "score": attempt.percent,
                "date": timezone.localtime(attempt.finished_at).date() if attempt.finished_at else None,
                "detail": f"#{attempt.number}"}
     for change in data["grade_changes"]:
         attempt = change.attempt_question.attempt
         before = "—" if change.score_before is None else f"{change.score_before.normalize():f}"
-        yield {"section": "grade change", "item": attempt.quiz.title, "status": change.reason,
+        yield {"section": "grade change", "item": quiz_label(change.module_title, attempt.quiz),
+               "status": change.reason,
                "score": change.score_after, "date": timezone.localtime(change.changed_at).date(),
                "detail": f"#{attempt.number} {before} → {change.score_after.normalize():f} "
                          f"{change.changed_by.get_display_name() if change.changed_by else ''}".strip()}

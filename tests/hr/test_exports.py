@@ -1,6 +1,7 @@
 """HR's exports, pinned to their exact output: the CSV's bytes (BOM, fixed English headers,
 numbers and dates as they are, formula-like text quoted) and the XLSX read back with openpyxl
-(the same values, formula-like text as text cells, never formulas)."""
+(headed in the admin's language, the same values, formula-like text as text cells, never
+formulas)."""
 
 import csv
 import io
@@ -59,7 +60,7 @@ def test_matrix_xlsx_is_pinned(client, hr, two_people):
     sheet = load_workbook(io.BytesIO(body(response))).active
     due, valid = two_people["due"], two_people["valid_until"]  # dates, read back as dates
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
-        ["employee_id", "person", "email", "department", "certificate", "course", "state", "due_date", "valid_until"],
+        ["Employee id", "Person", "Email", "Department", "Certificate", "Course", "State", "Due date", "Valid until"],
         ["E2", "=B Missing", "missing@example.com", "运营部", "Module One Certificate", "Operations Course",
          "missing", due, None],
         ["E1", "A Held", "held@example.com", "用户运营组", "Module One Certificate", "Operations Course",

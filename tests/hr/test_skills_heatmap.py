@@ -10,12 +10,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from accounts.models import EmployeeProfile
 from content.models import Role, RoleRequirement, Skill, SkillArea
 from courses import api as courses_api
+from hr.exports import HEADINGS
 from quizzes.models import Question, SkillMastery
 from tests.hr.conftest import make_employee
 from tests.quizzes.conftest import practice_quiz  # noqa: F401
@@ -99,8 +100,11 @@ def csv_rows(response):
 
 
 def sheet_rows(response):
+    """The XLSX's rows as dicts by field name (its headings are in the admin's language, English)."""
+    with translation.override("en"):
+        fields = {str(heading): field for field, heading in HEADINGS.items()}
     rows = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(body(response))).active.iter_rows()]
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip([fields.get(heading, heading) for heading in rows[0]], row)) for row in rows[1:]]
 
 
 # The heatmap ---------------------------------------------------------------------------------------
