@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import pgettext
 
 from .groups import TRAINEES
 
@@ -22,3 +23,15 @@ class AccountAdapter(DefaultAccountAdapter):
             with translation.override(request.user.preferred_language):
                 url = reverse("courses:dashboard")
         return url
+
+    def format_email_subject(self, subject):
+        """"【运营学院】…" in Chinese, "[Ops Academy] …" in English (ACCOUNT_EMAIL_SUBJECT_PREFIX is one language)."""
+        return pgettext("email subject prefix", "[Ops Academy] ") + subject.strip()
+
+    def send_mail(self, template_prefix, email, context):
+        """Write to a person in their preferred language; to an address without an account
+        (unknown account, sign-up) in the language of the page that asked."""
+        user = context.get("user")
+        language = getattr(user, "preferred_language", None) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)

@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "accounts"
-urlpatterns = [path("", views.profile, name="profile")]
+urlpatterns = [
+    path("", views.profile, name="profile"),
+    path("resend-verification/", views.resend_verification, name="resend_verification"),
+]
