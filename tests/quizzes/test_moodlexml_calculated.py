@@ -4,6 +4,7 @@ types and display, graded on each attempt's frozen values, and written back as M
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from wagtail.models import Locale
 
 from courses import api as courses_api
@@ -20,6 +21,14 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "moodle"
 
 def fixture(name):
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the site's default language is Chinese (and import
+    messages are made in the language active when they are raised)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
