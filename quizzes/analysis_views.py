@@ -25,8 +25,8 @@ from wagtail.models import Page
 from content import charts, spreadsheets
 from content.markdown import plain_text
 
-from . import analysis
-from .models import Attempt, AttemptStatus, Question, QuestionType, QuizPage
+from . import analysis, difficulty
+from .models import Attempt, AttemptStatus, Difficulty, Question, QuestionType, QuizPage
 
 PERMISSION = "quizzes.change_question"
 CHART = {"width": 640, "height": 240, "left": 36, "bottom": 28, "top": 20}
@@ -120,12 +120,21 @@ class QuizReportView(StatisticsMixin, TemplateView):
             "quiz": self.quiz,
             "stats": stats,
             "rows": [{"item": shown(item, item.kind), "question": questions.get(item.key),
-                      "kind": KINDS.get(item.kind, item.kind)} for item in stats.items],
+                      "kind": KINDS.get(item.kind, item.kind), "measured": _measured(questions.get(item.key), item)}
+                     for item in stats.items],
             "chart": score_chart(stats.bins),
             "min_draws_to_flag": analysis.MIN_DRAWS_TO_FLAG,
             "low_discrimination": analysis.LOW_DISCRIMINATION,
         })
         return context
+
+
+def _measured(question, item):
+    """The difficulty the facility index says, where it disagrees with the label (check_difficulty)."""
+    band = difficulty.mismatch(question["difficulty"], item) if question else None
+    if not band:
+        return None
+    return {"label": Difficulty(question["difficulty"]).label, "band": Difficulty(band).label, "value": band}
 
 
 def shown(item, kind):
@@ -143,14 +152,15 @@ def choice_text(choice, kind):
 
 
 def questions_by_key(keys, locale_id):
-    """{translation key: {"id", "stem"}} for the report's links, preferring `locale_id`: one query."""
+    """{translation key: {"id", "stem", "difficulty"}} for the report's links, preferring `locale_id`: one query."""
     found = {}
     for question in Question.objects.filter(translation_key__in=keys).values(
-        "id", "stem", "translation_key", "locale_id"
+        "id", "stem", "translation_key", "locale_id", "difficulty"
     ):
         key = str(question["translation_key"])
         if key not in found or question["locale_id"] == locale_id:
-            found[key] = {"id": question["id"], "stem": plain_text(question["stem"], 90)}
+            found[key] = {"id": question["id"], "stem": plain_text(question["stem"], 90),
+                          "difficulty": question["difficulty"]}
     return found
 
 

@@ -196,3 +196,12 @@ def _quiz_per_bank(bank_ids):
         chosen.setdefault(draw.bank_id, draw.quiz_id)
     quizzes = QuizPage.objects.in_bulk(set(chosen.values()))
     return {bank_id: quizzes[quiz_id] for bank_id, quiz_id in chosen.items()}
+
+
+def mismatch(label, item, min_responses=MIN_RESPONSES):
+    """The band an item's facility index puts it in when that is not its `label` and it has
+    `min_responses` answers or more (the quiz statistics page shows it); else None."""
+    if item is None or item.facility is None or item.drawn < min_responses:
+        return None
+    measured = band(item.facility)
+    return measured if measured != label else None

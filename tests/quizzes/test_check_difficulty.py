@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from quizzes import api, difficulty
@@ -108,6 +109,16 @@ def test_the_response_model_reads_features_not_the_label(bank_quiz):
         {"key": "number", "type": "numeric", "stem": "How many?", "answers": [{"text": "3", "fraction": 1}]}))[0]
     assert difficulty.expected_facility(numeric, stems) < before
     assert difficulty.p_right(-math.inf, 0, 0.5) == 0.5
+
+
+def test_the_quiz_statistics_page_shows_a_label_the_facility_index_disagrees_with(bank_quiz, client, instructor):
+    """The instructor's report marks 'trivial' (labelled hard, everyone right) and not 'fair'."""
+    quiz, bank = bank_quiz
+    finished_attempts(quiz, bank, 20, lambda i, key: key == "trivial" or i % 2 == 0)
+    client.force_login(instructor)
+    html = client.get(reverse("quiz_statistics:quiz", args=[quiz.pk])).content.decode()
+    assert html.count('class="quiz-stats-difficulty"') == 1
+    assert 'data-difficulty="easy"' in html
 
 
 def test_bad_options_are_refused(bank_quiz):
