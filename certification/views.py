@@ -25,7 +25,7 @@ def _in_chosen_language(request, template, context, status=200):
     for code in languages:
         query["lang"] = code
         links[code] = f"{request.path}?{query.urlencode()}"
-    context = {**context, "language_urls": links}
+    context = {**context, "language_urls": links, "chosen_language": chosen if chosen in languages else ""}
     if chosen not in languages:
         return render(request, template, context, status=status)
     with translation.override(chosen):

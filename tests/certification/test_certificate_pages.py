@@ -55,6 +55,8 @@ def test_each_language_link_of_the_verification_page_leads_to_that_language(clie
 
 
 def test_a_code_looked_up_in_a_chosen_language_stays_in_it(client, certificate):
+    page = client.get(f"/verify/{certificate.public_id}/", {"lang": "en"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert '<input type="hidden" name="lang" value="en">' in page.content.decode()  # the lookup form keeps it
     response = client.get("/verify/", {"code": certificate.code, "lang": "en"})
     assert response.status_code == 302 and response["Location"] == f"/verify/{certificate.public_id}/?lang=en"
 
