@@ -28,6 +28,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from wagtail.images import get_image_model
 
+from content.models import Skill
+
 from .formats import FormatError, aiken, gift, moodlefiles, moodlexml
 from .formats.common import at_line
 from .models import Question, QuestionAnswer
@@ -57,6 +59,7 @@ class ImportReport:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (question name or line, reason)
+    labels: list = field(default_factory=list)  # a file's labels that are no skill of the framework
 
     @property
     def imported(self):
@@ -66,6 +69,15 @@ class ImportReport:
         imported = ngettext("Imported %(count)s question", "Imported %(count)s questions", self.imported) % {
             "count": self.imported}
         return gettext("%(imported)s, skipped %(skipped)s") % {"imported": imported, "skipped": len(self.skipped)}
+
+    def labels_note(self):
+        """What became of labels that name no skill of the framework, or ''."""
+        if not self.labels:
+            return ""
+        return ngettext(
+            "%(count)s label is not a skill of the framework and was kept as a tag: %(labels)s",
+            "%(count)s labels are not skills of the framework and were kept as tags: %(labels)s",
+            len(self.labels)) % {"count": len(self.labels), "labels": ", ".join(self.labels)}
 
 
 def read_text(data: bytes) -> str:
@@ -87,7 +99,9 @@ def import_questions(bank, locale, text, fmt) -> ImportReport:
         Question.objects.filter(bank=bank, key__in=[data["key"] for data, _, _ in prepared])
         .exclude(locale=locale).values_list("key", "translation_key")
     )
-    report = ImportReport(skipped=parsed.skipped)
+    labels = {label for data, _where, _files in prepared for label in data["skills"]}
+    framework = set(Skill.objects.filter(slug__in=labels).values_list("slug", flat=True))
+    report = ImportReport(skipped=parsed.skipped, labels=sorted(labels - framework))
     with transaction.atomic():
         for data, _where, files in prepared:
             if files:

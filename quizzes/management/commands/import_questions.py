@@ -50,6 +50,8 @@ class Command(BaseCommand):
             raise CommandError(gettext("%(path)s: %(error)s. Nothing was imported.")
                                % {"path": path, "error": sentence(error)}) from None
         self.stdout.write(report.summary())
+        if report.labels:
+            self.stdout.write(report.labels_note())
         for name, reason in report.skipped:
             self.stdout.write(gettext("Skipped %(name)s: %(reason)s") % {"name": name, "reason": reason})
 
