@@ -91,3 +91,17 @@ def test_the_profile_offers_to_resend_for_an_unconfirmed_address(client, db):
     assert '<button class="link" type="submit" name="action_send">Resend the confirmation email</button>' in html
     client.post(reverse("account_email"), {"email": "second@example.com", "action_send": ""})
     assert mail.outbox[-1].to == ["second@example.com"]
+
+
+def test_allauth_pages_use_chinese_punctuation(client, db):
+    """Labels without Django's half-width colon, and our sign-up prompt without stray spaces."""
+    html = client.get("/zh-hans/accounts/login/").content.decode()
+    assert '<label for="id_login">邮箱</label>' in html and "邮箱:" not in html
+    assert f'还没有账号？请先<a href="{reverse("account_signup")}">注册</a>。' in html.replace("/en/", "/zh-hans/")
+    html = client.get("/zh-hans/accounts/signup/").content.decode()
+    assert '<label for="id_password1">密码</label>' in html and ":</label>" not in html
+
+
+def test_a_failed_log_in_is_announced(client, trainee):
+    html = client.post("/en/accounts/login/", {"login": trainee.email, "password": "wrong"}).content.decode()
+    assert re.search(r'<div class="errorlist" role="alert"><p>The email address and/or password', html)
