@@ -170,7 +170,9 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is ours (makemessages writes the first path); config/locale_overrides holds framework
+# strings translated by hand. The first path that has a string wins, and both win over the apps'.
+LOCALE_PATHS = [BASE_DIR / "locale", PROJECT_DIR / "locale_overrides"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
