@@ -22,6 +22,7 @@ from wagtail.users.models import UserProfile
 
 from quizzes.api import freeze
 from quizzes.formats import FormatError, gift
+from quizzes.formats.common import html_to_markdown
 from quizzes.grading import clean_response, grade, matched_answer, right_answer
 from quizzes.importing import bank_questions, export_bank, export_notes, import_questions
 from quizzes.models import Question, QuestionBank
@@ -354,12 +355,19 @@ def test_an_embedded_image_becomes_a_wagtail_image_shown_in_the_stem(bank, zh):
      "(move the image into the question text)"),
     ('<img src="@@PLUGINFILE@@/cut.png">', {"cut.png": png()[:40]}, "",
      "the embedded file 'cut.png' is not an image (PNG, JPEG, GIF or WebP): only images are imported"),
+    ('<img src="@@PLUGINFILE@@/x.svg">', {"x.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'},
+     "", "the embedded file 'x.svg' is not an image (PNG, JPEG, GIF or WebP): only images are imported"),
 ])
 def test_a_file_that_is_no_image_or_is_missing_skips_its_question_with_the_reason(bank, zh, stem, files, feedback,
                                                                                   reason):
     report = import_questions(bank, zh, _image_question(stem, files, feedback=feedback), "moodlexml")
     assert report.skipped == [("'Chart' (line 3 <question type=\"truefalse\">)", reason)]
     assert not Question.objects.exists() and not get_image_model().objects.exists()
+
+
+def test_character_references_are_read_except_those_that_would_become_markup():
+    text = "A &quot;quote&quot;, &eacute;t&eacute; &amp; &lt;script&gt;alert(1)&lt;/script&gt; &#39;x&#39;"
+    assert html_to_markdown(text) == "A \"quote\", été &amp; &lt;script&gt;alert(1)&lt;/script&gt; 'x'"
 
 
 def test_an_old_style_image_that_is_only_a_link_skips_its_question(bank, zh):
