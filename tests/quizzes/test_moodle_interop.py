@@ -158,6 +158,7 @@ def test_moodles_old_image_fixture_imports_the_question_with_its_image_and_skips
      ["Iota", "Kappa", "Lambda", "Mu"]),
     ("old_format_file.xml", ["Pi Question", "Rho Question"], ["Pi", "Rho"]),
     ("html_chars_in_idnumbers.xml", ["Alpha Question"], ["Alpha"]),
+    ("categories_reverse_order.xml", ["Sigma Question", "Tau Question"], ["Sigma", "Tau"]),
 ])
 def test_moodles_category_fixtures_import_each_question_under_its_category(bank, zh, name, questions, skills):
     """qformat_xml_import_export_test: each question lands in its (last) category, here a skill."""
