@@ -13,10 +13,12 @@ from django.db.models import Avg
 
 from accounts.models import Department, EmployeeProfile
 from certification.models import Certificate, CertificateRule
+from content.models import Role, RoleRequirement, Skill
 from courses.curriculum import load_curriculum
 from courses.models import Assignment, Enrolment
 from quizzes import marking
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, GradeChange, QuizPage, SkillMastery
+from quizzes.readiness import readiness
 from tests.conftest import write_curriculum
 from tests.quizzes.test_capstone import MODULE_QUESTIONS
 
@@ -105,3 +107,61 @@ def test_demo_teams_differ_in_the_skills_they_answer_well(db, settings, tmp_path
         SkillMastery.objects.filter(skill__slug="segmentation", user__employee__isnull=False)
         .values_list("user__employee__department__code").annotate(mean=Avg("value")))
     assert by_team["user-ops-team"] == 1.0 and by_team["data-team"] < 0.9, by_team
+
+
+LADDER = SKILLS + """\
+  - slug: management
+    name: {zh-hans: 管理, en: Management}
+    skills:
+""" + "".join(f"""\
+      - slug: {slug}
+        name: {{zh-hans: {slug}, en: {slug}}}
+        levels: {{1: {{zh-hans: 一, en: One}}, 2: {{zh-hans: 二, en: Two}}, 3: {{zh-hans: 三, en: Three}}}}
+""" for slug in ("team-leadership", "experimentation")) + """\
+roles:
+  - slug: specialist
+    name: {zh-hans: 运营专员, en: Specialist}
+    description: {zh-hans: 专员, en: Specialist}
+    next: senior
+    requires: {segmentation: 2}
+  - slug: senior
+    name: {zh-hans: 高级运营, en: Senior}
+    description: {zh-hans: 高级, en: Senior}
+    next: null
+    requires: {segmentation: 2, team-leadership: 1, experimentation: 1}
+"""
+
+
+def test_the_demo_trainee_holds_one_role_and_is_two_skills_short_of_the_next(client, db, settings, tmp_path):
+    """The demo trainee practises until every skill has enough evidence to be read, so the
+    skills page tells the promotion story: ready for one role, two gaps from the next. The demo
+    manager oversees the data team and sees its skills, not another team's."""
+    settings.DEMO_MODE = True
+    folder = write_curriculum(tmp_path / "c", modules=1, lessons=1)
+    (folder / "skills.yaml").write_text(LADDER, encoding="utf-8")
+    (folder / "01-module-1" / "questions.yaml").write_text("".join(
+        f"- key: {slug}-{n}\n  type: true_false\n  skills: [{slug}]\n"
+        f"  stem: {{zh-hans: {slug}{n}, en: {slug} {n}}}\n  answer: true\n"
+        for slug, count in (("segmentation", 10), ("team-leadership", 3), ("experimentation", 3))
+        for n in range(count)), encoding="utf-8")
+    load_curriculum(folder)
+    call_command("setup_demo", stdout=io.StringIO())
+
+    trainee = get_user_model().objects.get(email="trainee@demo.local")
+    held = {skill: (level, evidence) for skill, level, evidence in
+            SkillMastery.objects.filter(user=trainee).values_list("skill_id", "level", "evidence")}
+    ready = readiness(RoleRequirement.objects.values_list("role_id", "skill_id", "level"), held)
+    by_slug = {role.slug: ready[role.pk] for role in Role.objects.all()}
+    assert by_slug["specialist"].ready
+    assert {Skill.objects.get(pk=gap.skill_id).slug for gap in by_slug["senior"].gaps} == {
+        "team-leadership", "experimentation"}
+    client.force_login(trainee)
+    page = client.get("/en/my-skills/").content.decode()
+    assert "Not enough evidence" not in page
+
+    manager = get_user_model().objects.get(email="manager@demo.local")
+    assert manager.manager_scope.department.code == "data-team"
+    client.force_login(manager)
+    assert client.get("/admin/hr/skills/").status_code == 200
+    other = Department.objects.get(code="user-ops-team")
+    assert client.get(f"/admin/hr/skills/?department={other.pk}").status_code == 404

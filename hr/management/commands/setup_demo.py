@@ -4,12 +4,14 @@
   expiring within 30 days); the capstone once graded by the instructor below the pass mark, with
   rubric levels, comments and feedback, and a revision awaiting grading (the grading queue's
   work; grading it at 60 % or more issues the course certificate);
-- instructor@demo.local and hr@demo.local;
+- instructor@demo.local and hr@demo.local; manager@demo.local, manager of the data team, who sees
+  that team's skills, matrix and transcripts in the admin and nothing else;
 - a small organisation (运营中心 with three teams) whose people between them show every state
   of the HR compliance matrix: current, expiring, expired, missing and overdue;
 - skills with a story: each team answers its own area's questions well and another area's
   poorly (SKILL_PROFILES), so HR's heatmap shows the data team strong in data and weak in
-  campaigns; the demo trainee misses the questions of two skills the next role needs.
+  campaigns; the demo trainee has practised until every skill has enough evidence, holds what an
+  operations specialist needs and is two skills short of senior operations.
 """
 
 import random
@@ -30,11 +32,13 @@ from accounts.models import Department, EmployeeProfile
 from certification.models import Certificate
 from courses import api
 from courses.models import CoursePage, LessonPage, ModulePage
+from hr import api as hr_api
 from hr import demo_capstone
+from hr.models import MANAGERS
 from quizzes import api as quiz_api
-from quizzes import marking
+from quizzes import marking, mastery
 from quizzes.grading import right_answer
-from quizzes.models import Attempt, AttemptQuestion, QuizPage
+from quizzes.models import Attempt, AttemptQuestion, Question, QuizPage, SkillMastery
 
 PASSWORD = "opsacademy-demo"
 ACCOUNTS = [
@@ -55,6 +59,7 @@ PEOPLE = [
     ("he.xin@demo.local", "何欣 He Xin", "data-team", 1, "revoked"),
     ("ma.tao@demo.local", "马涛 Ma Tao", "data-team", 0, None),
 ]
+MANAGER = ("manager@demo.local", "钱伟 Qian Wei (经理 Manager)", "data-team")
 OVERDUE_TEAM = "data-team"  # assigned with a due date already past
 # The chance a team's people answer a question of a skill area (or a skill) right; 0.9 elsewhere.
 # A quiz failed this way is taken again and passed, as people do, so both attempts are evidence.
@@ -63,7 +68,13 @@ SKILL_PROFILES = {
     "campaign-team": {"campaigns": 1.0, "data": 0.35, "strategy-management": 0.6},
     "data-team": {"data": 1.0, "campaigns": 0.3, "user-operations": 0.65},
 }
-TRAINEE_PROFILE = {"team-leadership": 0.0, "performance-management": 0.0}
+TRAINEE_PROFILE = {"team-leadership": 0.0, "experimentation": 0.0}
+PRACTICE_ROUNDS = 6
+
+
+def gaps_of(profile):
+    """The skills (or areas) `profile` gives no chance of a right answer."""
+    return {slug: 0.0 for slug, chance in (profile or {}).items() if not chance}
 
 
 class Command(BaseCommand):
@@ -82,9 +93,11 @@ class Command(BaseCommand):
             self._trainee(users["trainee@demo.local"], course)
             self._capstone(users["trainee@demo.local"], course, grader=users["instructor@demo.local"])
             self._organisation(course, hr=users["hr@demo.local"])
+            self._manager()
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
         for email, _name, group in ACCOUNTS:
             self.stdout.write(f"  {email:<24} {group}")
+        self.stdout.write(f"  {MANAGER[0]:<24} {MANAGERS} ({MANAGER[2]})")
 
     def _account(self, email, name, group):
         user, created = get_user_model().objects.get_or_create(
@@ -104,6 +117,7 @@ class Command(BaseCommand):
             self._finish_module(trainee, module, TRAINEE_PROFILE)
         self._pass(trainee, QuizPage.objects.child_of(course).live().filter(slug="final-exam").first(),
                    TRAINEE_PROFILE)
+        self._practise(trainee, [QuizPage.objects.child_of(m).live().first() for m in modules], TRAINEE_PROFILE)
         first = Certificate.objects.filter(user=trainee, is_current=True, rule__exam__path__startswith=modules[0].path)
         first.update(valid_until=timezone.now() + timedelta(days=21))  # expiring soon
 
@@ -114,19 +128,41 @@ class Command(BaseCommand):
 
     def _pass(self, user, quiz, profile=None):
         """Pass `quiz`: first answering as `profile` says ({area or skill slug: the chance of a
-        right answer}), then, if that failed, a second attempt answered right."""
+        right answer}); if that failed, again knowing everything but the skills the profile gives
+        no chance (they stay gaps); if that failed too, answering everything right."""
         if quiz is None or Attempt.objects.filter(user=user, quiz_key=quiz.translation_key, passed=True).exists():
             return
         rng = random.Random(f"{user.email}:{quiz.slug}")  # the same story on every machine
-        for answering in (profile, None):  # a skill's own chance, else its area's, else 0.9
-            attempt = quiz_api.start_attempt(user, quiz)
-            for question in AttemptQuestion.objects.filter(attempt=attempt).prefetch_related("question__skills__area"):
-                chance = min((answering.get(skill.slug, answering.get(skill.area.slug, 0.9))
-                              for skill in question.question.skills.all()), default=0.9) if answering else 1
-                if rng.random() < chance:
-                    quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
-            if quiz_api.submit_attempt(user, attempt.pk).passed:
+        for answering, otherwise in ((profile, 0.9), (gaps_of(profile), 1.0), (None, 1.0)):
+            if self._take(user, quiz, answering, rng, otherwise).passed:
                 return
+
+    def _take(self, user, quiz, answering, rng, otherwise=0.9):
+        """One submitted attempt, each question answered right with the chance `answering` gives
+        its skills (a skill's own, else its area's, else `otherwise`; the lowest of them), or always."""
+        attempt = quiz_api.start_attempt(user, quiz)
+        for question in AttemptQuestion.objects.filter(attempt=attempt).prefetch_related("question__skills__area"):
+            chance = min((answering.get(skill.slug, answering.get(skill.area.slug, otherwise))
+                          for skill in question.question.skills.all()), default=otherwise) if answering else 1
+            if rng.random() < chance:
+                quiz_api.save_answer(user, attempt.pk, question.position, right_answer(question.spec))
+        return quiz_api.submit_attempt(user, attempt.pk)
+
+    def _practise(self, user, quizzes, profile):
+        """Retake `quizzes` as practice, knowing everything but the skills `profile` gives no
+        chance, until every skill they test has enough evidence to be read (at most
+        PRACTICE_ROUNDS more attempts each): one pass draws too few questions per skill for the
+        skills page to say a level."""
+        for quiz in filter(None, quizzes):
+            rng = random.Random(f"{user.email}:{quiz.slug}:practice")
+            tested = set(Question.objects.filter(bank__in=[d.bank_id for d in quiz.draws.all()], live=True,
+                                                 locale_id=quiz.locale_id).values_list("skills", flat=True))
+            for _round in range(PRACTICE_ROUNDS):
+                known = set(SkillMastery.objects.filter(user=user, evidence__gte=mastery.MIN_EVIDENCE)
+                            .values_list("skill_id", flat=True))
+                if not tested - known - {None}:
+                    break
+                self._take(user, quiz, gaps_of(profile), rng, 1.0)
 
     def _capstone(self, trainee, course, *, grader):
         """A first answer graded by the instructor through the real marking path, then the
@@ -179,6 +215,11 @@ class Command(BaseCommand):
         today = timezone.localdate()
         api.assign_course(course, department=departments["ops-center"], due_date=today + timedelta(days=45), by=hr)
         api.assign_course(course, department=departments[OVERDUE_TEAM], due_date=today - timedelta(days=10), by=hr)
+
+    def _manager(self):
+        email, name, team = MANAGER
+        manager = self._account(email, name, TRAINEES)
+        hr_api.appoint_manager(manager, Department.objects.get(code=team))
 
     def _apply_fate(self, person, fate):
         certificates = Certificate.objects.filter(user=person, is_current=True).order_by("issued_at")
