@@ -15,16 +15,14 @@ the curriculum.
 import html
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Q, Value, Window
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length, Replace
 from django.dispatch import receiver
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from wagtail import blocks
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished
 
 from content.blocks import MarkdownBlock
@@ -179,52 +177,66 @@ class Results:
     total: int
 
 
-def _occurrences(field, term):
-    return (Length(field) - Length(Replace(field, Value(term), Value("")))) / len(term)
-
-
 def search_lessons(query, *, language, hidden=()):
     """The live lessons in `language` outside the `hidden` sections that contain every term,
-    most occurrences first (title ten times), at most RESULTS of them: two queries."""
-    entries = LessonSearchEntry.objects.filter(page__live=True, page__locale__language_code=language)
-    for path in hidden:
-        entries = entries.exclude(page__path__startswith=path)
-    for term in query.terms:
-        entries = entries.filter(Q(title_folded__contains=term) | Q(body_folded__contains=term))
-    fts_terms = [term for term in query.terms if len(term) >= 3]
-    if connection.vendor == "sqlite" and fts_terms:
-        # Terms are letters and digits only, so quoting each as an FTS5 string is all it takes.
-        match = " AND ".join(f'"{term}"' for term in fts_terms)
-        entries = entries.filter(pk__in=RawSQL(
-            "SELECT rowid FROM courses_lessonsearch_fts WHERE courses_lessonsearch_fts MATCH %s", [match]))
-    score = sum(
-        (TITLE_WEIGHT * _occurrences(F("title_folded"), term) + _occurrences(F("body_folded"), term)
-         for term in query.terms),
-        Value(0),
+    most occurrences first (in the title ten times), at most RESULTS of them, and how many
+    there are: two queries. The statement is SQL built once per shape (docs/decisions.md, "hot
+    statements"): the ORM took longer to build it than the database to run it."""
+    terms = query.terms
+    fts_terms = [term for term in terms if len(term) >= 3] if connection.vendor == "sqlite" else []
+    params = []
+    for term in terms:
+        params += [term, len(term), term, len(term)]
+    params.append(language)
+    params += [f"{path}%" for path in hidden]  # tree paths are letters and digits: no wildcards
+    for term in terms:  # letters and digits only (parse_query), so no LIKE escapes either
+        params += [f"%{term}%", f"%{term}%"]
+    if fts_terms:
+        params.append(" AND ".join(f'"{term}"' for term in fts_terms))  # each term an FTS5 string
+    params.append(RESULTS)
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(len(terms), len(hidden), bool(fts_terms)), params)
+        rows = cursor.fetchall()
+    return Results(items=_results(rows, terms), total=rows[0][-1] if rows else 0)
+
+
+@cache
+def _statement(terms, hidden, fts):
+    qn = connection.ops.quote_name
+    entry, page, locale = (qn(m._meta.db_table) for m in (LessonSearchEntry, Page, Locale))
+    occurrences = "(LENGTH(e.{0}) - LENGTH(REPLACE(e.{0}, %s, ''))) / %s"
+    score = " + ".join(
+        f"{TITLE_WEIGHT} * {occurrences.format('title_folded')} + {occurrences.format('body_folded')}"
+        for _ in range(terms)
     )
-    rows = list(
-        entries.annotate(score=score, total=Window(Count("pk"), output_field=IntegerField()))
-        .select_related("page", "page__locale")
-        .defer("title_folded", "body_folded")
-        .order_by("-score", "page__path")[:RESULTS]
+    where = ["p.live", "l.language_code = %s"]
+    where += ["p.path NOT LIKE %s"] * hidden
+    where += ["(e.title_folded LIKE %s OR e.body_folded LIKE %s)"] * terms
+    if fts:
+        where.append("e.id IN (SELECT rowid FROM courses_lessonsearch_fts WHERE courses_lessonsearch_fts MATCH %s)")
+    return (
+        f"SELECT p.id, p.title, p.path, p.url_path, p.depth, e.body, {score} AS score, COUNT(*) OVER () AS total"
+        f" FROM {entry} e JOIN {page} p ON p.id = e.page_id JOIN {locale} l ON l.id = p.locale_id"
+        f" WHERE {' AND '.join(where)} ORDER BY score DESC, p.path LIMIT %s"
     )
-    return Results(items=_results(rows, query.terms), total=rows[0].total if rows else 0)
 
 
 def _results(rows, terms):
     steplen = Page.steplen
-    modules = {row.page.path[:-steplen] for row in rows}
+    pages = [Page(id=id, title=title, path=path, url_path=url_path, depth=depth)
+             for id, title, path, url_path, depth, *_ in rows]
+    modules = {page.path[:-steplen] for page in pages}
     ancestors = modules | {path[:-steplen] for path in modules}
     titles = dict(Page.objects.filter(path__in=ancestors).values_list("path", "title")) if rows else {}
     return [
         Result(
-            page=row.page,
-            title=highlight(row.page.title, terms),
-            snippet=snippet(row.body, terms),
-            module=titles.get(row.page.path[:-steplen], ""),
-            course=titles.get(row.page.path[: -2 * steplen], ""),
+            page=page,
+            title=highlight(page.title, terms),
+            snippet=snippet(row[5], terms),
+            module=titles.get(page.path[:-steplen], ""),
+            course=titles.get(page.path[: -2 * steplen], ""),
         )
-        for row in rows
+        for page, row in zip(pages, rows)
     ]
 
 
