@@ -1,7 +1,7 @@
 """HR's skills heatmap and a manager's view of it in a real Chromium: HR reads the department ×
 skill heatmap (numbers in the cells, a legend), drills down from a cell to the people behind it
 and downloads them as CSV; a manager of one team sees that team only, and another team's id in
-the address is a 404. Run with DOCS_SCREENSHOTS=1 to refresh docs/screenshots/hr-skills-*.png."""
+the address is a 404. Run with DOCS_SCREENSHOTS=1 to refresh docs/screenshots/hr-skills-*.png (1280 and 390 px)."""
 
 import re
 
@@ -24,11 +24,17 @@ def test_hr_drills_down_and_exports_and_a_manager_sees_only_their_team(
     expect(heatmap.locator("caption")).to_contain_text("Average mastery level by department and skill")
     expect(heatmap).to_contain_text("运营部")
     screenshot(page, "hr-skills-heatmap", 1280, 900)
+    # On a phone the heatmap scrolls inside its own box; the page itself does not go sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "hr-skills-heatmap-phone", 390, 844)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A cell leads to the people behind it.
     page.locator("tr[data-department=ops] td.hr-heat a").first.click()
     expect(page).to_have_url(re.compile(r"/admin/hr/skills/people/\?"))
     expect(page.locator("main")).to_contain_text("Ann")
+    screenshot(page, "hr-skills-people", 1280, 900)
     exported = page.request.get(page.url + "&export=csv")  # the header's Download CSV, with the session
     assert exported.ok and "Ann" in exported.text()
 
@@ -39,5 +45,7 @@ def test_hr_drills_down_and_exports_and_a_manager_sees_only_their_team(
     page.goto(f"{live_server.url}/admin/hr/skills/")
     expect(page.locator("main")).to_contain_text("内容运营组")
     expect(page.locator("main")).not_to_contain_text("用户运营组")
+    screenshot(page, "hr-skills-manager", 1280, 900)
+    screenshot(page, "hr-skills-manager-phone", 390, 844)
     response = page.goto(f"{live_server.url}/admin/hr/skills/?department={departments['ops-users'].pk}")
     assert response.status == 404
