@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 # Words that are names or formats, not UI text: file formats, the product's and the
 # framework's names, our course format's name for instructors (Markdown).
 LATIN_ALLOWED = {"CSV", "XLSX", "PDF", "SQL", "Markdown", "Wagtail", "Ops", "Academy", "Moodle", "GIFT", "Aiken",
-                 "XML", "English", "ID"}
+                 "XML", "English", "ID", "KR"}  # KR-20: Kuder–Richardson's reliability formula
 # Language names in their own script (the language pickers' convention).
 CJK_ALLOWED = {"简体中文"}
 
@@ -54,7 +54,8 @@ def admin_world(live_tree):
         write_question(bank, en, normalise({**data, "stem": "Segments never change." if data["key"] == "q-tf"
                                             else "Which is not a core duty?"}))
     module = live_tree.modules[0]
-    quiz = module.add_child(instance=QuizPage(title="模块测验", slug="quiz", locale=zh, requires_lessons_complete=False))
+    quiz = QuizPage(title="模块测验", slug="quiz", locale=zh, requires_lessons_complete=False)
+    module.add_child(instance=quiz)
     quiz.save_revision().publish()
     QuizDraw.objects.create(quiz=quiz, bank=bank, count=2)
     for n, picks in enumerate([{"q-tf": "false", "q-one": "服务器维护"}, {"q-tf": "true", "q-one": "活动策划"}]):
@@ -75,8 +76,11 @@ def content_strings():
     strings = set()
     for page in Page.objects.filter(depth__gt=1):
         strings.update({page.title, page.slug})
-    for question in Question.objects.all():
+    for lesson in LessonPage.objects.all():
+        strings.update(texts_in(lesson.body.raw_data))
+    for question in Question.objects.prefetch_related("answers"):
         strings.update({question.key, *re.split(r"\*\*|`", question.stem)})
+        strings.update(answer.text for answer in question.answers.all())
     for bank in QuestionBank.objects.all():
         strings.update({bank.title, bank.slug})
     for user in get_user_model().objects.all():
@@ -84,18 +88,35 @@ def content_strings():
     return sorted((s for s in strings if s), key=len, reverse=True)
 
 
+def texts_in(value):
+    """Every string inside a StreamField's raw data (block values, not block types)."""
+    if isinstance(value, str):
+        return {line.strip(" #-:") for line in value.splitlines()}
+    if isinstance(value, dict):
+        return set().union(*(texts_in(v) for k, v in value.items() if k not in ("type", "id")))
+    if isinstance(value, list):
+        return set().union(set(), *(texts_in(v) for v in value))
+    return set()
+
+
 def ui_words(page, script, content):
     expect(page.locator("body")).to_be_visible()
     page.wait_for_load_state("networkidle")
+    # What editors typed is content: the fields' text and the block headers that summarise it.
+    # The minimap repeats the panel headings, with the blocks' content as their summaries.
+    page.add_style_tag(content="textarea, [data-streamfield-stream-container] [data-panel-heading-text], .w-minimap "
+                                "{ display: none !important; }")
     text = page.locator("body").inner_text()
     for string in content:
         text = text.replace(string, " ")
     text = re.sub(r"Wagtail \d+(\.\d+)*", " ", text)  # the version in the account menu
-    if script == "latin":
-        words = set(re.findall(r"[A-Za-z][A-Za-z'’]*", text)) - LATIN_ALLOWED
-    else:
-        words = set(re.findall(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+", text)) - CJK_ALLOWED
-    return words
+    text = re.sub(r"[\w.-]+/[\w./-]+", " ", text)  # file paths (content/curriculum/skills.yaml)
+    text = re.sub(r"'[a-z_]+'", " ", text)  # values to type, quoted ('true')
+    pattern = r"[A-Za-z][A-Za-z'’]*" if script == "latin" else r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+"
+    allowed = LATIN_ALLOWED if script == "latin" else CJK_ALLOWED
+    # each word with the text around it, so that a failure says where it is
+    return {m.group(0): " ".join(text[max(0, m.start() - 30):m.end() + 30].split())
+            for m in re.finditer(pattern, text) if m.group(0) not in allowed}
 
 
 def walk(page, base, screens, script):
@@ -106,7 +127,7 @@ def walk(page, base, screens, script):
         assert response.ok, (path, response.status)
         words = ui_words(page, script, content)
         if words:
-            found[path] = sorted(words)
+            found[path] = words
     return found
 
 
