@@ -49,4 +49,4 @@ def test_no_page_asks_gravatar(client, db, url):
 
 def test_the_header_shows_the_initials_next_to_the_name(trainee_client):
     html = trainee_client.get(reverse("courses:dashboard")).content.decode()
-    assert 'class="avatar avatar--' in html and ">TO</span><span>Trainee One</span>" in html
+    assert 'class="avatar avatar--' in html and ">TO</span><span class=\"account__name\">Trainee One</span>" in html

@@ -130,3 +130,21 @@ def test_answers_in_a_chinese_review_use_chinese_separators():
         text = _describe(spec, {"a": "t1", "b": "t2"}, by_token)
     assert text == "留存：用户增长；市场份额：商业"
     assert _describe(spec, {"a": "t1", "b": "t2"}, by_token) == "留存 — 用户增长; 市场份额 — 商业"
+
+
+def test_another_persons_confirm_step_is_not_found(client, attempt, other_trainee):
+    client.force_login(other_trainee)
+    url = reverse("quizzes:confirm", args=[attempt.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"q1": "x"}).status_code == 404
+    assert not AttemptQuestion.objects.filter(attempt=attempt).exclude(response=None).exists()
+
+
+def test_chinese_result_and_dashboard_use_full_width_colons(client, trainee, attempt, quiz_setup):
+    answer(trainee, attempt)
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    html = client.get(f"/zh-hans/quizzes/attempts/{attempt.pk}/result/").content.decode()
+    assert "你的答案：</strong>" in html and "正确答案：</strong>" in html and "：</strong>" in html
+    assert ":</strong>" not in html
+    html = client.get("/zh-hans/my-learning/").content.decode()
+    assert "下一课：" in html and "下一课:" not in html
