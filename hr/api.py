@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Department
+from accounts.people_import import chunks
 from courses.models import Enrolment
 
 from . import reports
@@ -51,7 +52,9 @@ def send_due_reminders(*, days: int = DUE_REMINDER_DAYS, today=None) -> int:
     if not due:
         return 0
     lessons = reports.course_lessons(reports.Requirements())
-    done = reports.completed_courses(Q(user_id__in={user_id for _pk, user_id, _key, _due in due}), lessons)
+    done = set()
+    for people in chunks({user_id for _pk, user_id, _key, _due in due}):  # within SQLite's parameter limit
+        done |= reports.completed_courses(Q(user_id__in=people), lessons)
     count = 0
     for pk, user_id, course_key, due_date in due:
         if (user_id, str(course_key)) in done:
