@@ -21,6 +21,8 @@ def question_errors(question_type, answers, calculation=None, lab=None, essay=No
         return rubrics.settings_errors(essay or {})
     if not answers:
         return [_("Add at least one answer.")]
+    if question_type in CHOICE_TYPES | {"short_text", "ordering"} and any(not a["text"].strip() for a in answers):
+        return [_("Every answer needs its text (only a matching question's distractor has none).")]
     fractions = [a["fraction"] for a in answers]
     if any(f < -1 or f > 1 for f in fractions):
         return [_("Fractions lie between -1 and 1.")]

@@ -599,6 +599,7 @@ def test_import_command_prints_the_report(bank, tmp_path, capsys):
     call_command("import_questions", str(path), "--format", "gift", "--bank", "ops")
     assert capsys.readouterr().out.splitlines() == [
         "Imported 7 questions, skipped 1",
+        "2 labels are not skills of the framework and were kept as tags: Growth, retention",
         "Skipped 'Intro' (line 31): a description is not a question: it has no answers to grade",
     ]
     assert Question.objects.filter(locale__language_code="zh-hans").count() == 7

@@ -235,6 +235,16 @@ def test_distractors_are_written_back_as_moodle_writes_them(bank, zh):
         ("Retention", "User growth"), ("Market share", "Commercial"), ("", "Engineering")]
 
 
+@pytest.mark.parametrize("kind, answers", [
+    ("single_choice", [{"text": "a", "fraction": 1}, {"text": " ", "fraction": 0}]),
+    ("short_text", [{"text": "DAU", "fraction": 1}, {"text": "", "fraction": 0.5}]),
+    ("ordering", [{"text": "first"}, {"text": ""}]),
+])
+def test_only_a_matching_distractor_may_have_no_text(kind, answers):
+    with pytest.raises(QuestionDataError, match="Every answer needs its text"):
+        normalise({"key": "q", "type": kind, "stem": "Which?", "answers": answers})
+
+
 def test_a_matching_question_still_needs_two_items_besides_its_distractors():
     with pytest.raises(QuestionDataError, match="at least two items"):
         normalise({"key": "m", "type": "matching", "stem": "Match.", "answers": [
