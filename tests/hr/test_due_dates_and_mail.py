@@ -117,3 +117,17 @@ def test_reminders_due_today_and_past_due(tree, departments, staff, hr):
     mail.outbox.clear()
     call_command("send_due_reminders")
     assert [m.to[0] for m in mail.outbox] == ["lead@example.com"]
+
+
+def test_a_chinese_admin_is_asked_in_chinese(client, tree, departments, staff, hr):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(hr)
+    profile.preferred_language = "zh-hans"
+    profile.save()
+    courses_api.assign_course(tree.course, user=staff["user_ops"], due_date=days(10), by=hr)
+    client.force_login(hr)
+    html = client.post("/admin/hr/assign/", {"course": tree.course.pk, "department": departments["ops"].pk,
+                                             "due_date": days(60).isoformat()}).content.decode()
+    assert f"所覆盖的人员中有1人的《{tree.course.title}》截止日期更早。是否延长到{days(60):%Y-%m-%d}？" in html
+    assert f"延长到{days(60):%Y-%m-%d}" in html and "保留更早的截止日期" in html
