@@ -81,16 +81,17 @@ def identifier(*parts):
     return str(uuid.uuid5(NAMESPACE, "/".join(map(str, parts))))
 
 
-def page_url(anchor=""):
-    """The English framework page's absolute URL (with `#anchor`), built from the site's
-    configured address, never the request's, so it is the same whoever asks."""
+def page_url(anchor="", *, base=None):
+    """The English framework page's absolute URL (with `#anchor`), built from `base` (a
+    certificate's stored site address) or the site's configured address, never the request's,
+    so it is the same whoever asks."""
     with translation.override(CASE_LANGUAGE):
         path = reverse("skills-framework")
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path + (f"#{anchor}" if anchor else "")
+    return (base or settings.WAGTAILADMIN_BASE_URL).rstrip("/") + path + (f"#{anchor}" if anchor else "")
 
 
-def skill_uri(slug):
-    return page_url(skill_anchor(slug))
+def skill_uri(slug, *, base=None):
+    return page_url(skill_anchor(slug), base=base)
 
 
 def framework_areas():

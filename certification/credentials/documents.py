@@ -165,12 +165,13 @@ def _urn(base, *parts):
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([base, *map(str, parts)])))
 
 
-def _alignment(skill):
-    """A skill of the framework as an OB 3.0 Alignment to its CASE item (CFItem)."""
+def _alignment(skill, base):
+    """A skill of the framework as an OB 3.0 Alignment to its CASE item (CFItem), on the
+    certificate's own site address like its other ids."""
     alignment = {
         "type": ["Alignment"],
         "targetName": skill.name_en or skill.name,
-        "targetUrl": framework.skill_uri(skill.slug),
+        "targetUrl": framework.skill_uri(skill.slug, base=base),
         "targetFramework": framework.FRAMEWORK_NAME,
         "targetCode": skill.slug,
         "targetType": "CFItem",
@@ -194,7 +195,7 @@ def _achievement(certificate, skills, base):
         )},
     }
     if skills:
-        achievement["alignment"] = [_alignment(skill) for skill in skills]
+        achievement["alignment"] = [_alignment(skill, base) for skill in skills]
     if certificate.score is not None:
         achievement["resultDescription"] = [{
             "id": _urn(base, "achievements", rule.pk, "score"),

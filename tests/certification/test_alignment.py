@@ -82,8 +82,8 @@ def verify(client, document):
     return client.post("/credentials/verify/", json.dumps(document), content_type="application/json")
 
 
-def test_the_achievement_aligns_to_each_skill_its_quizzes_draw_once_in_framework_order(client, certificate, settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://academy.example"
+def test_the_achievement_aligns_to_each_skill_its_quizzes_draw_once_in_framework_order(client, certificate):
+    Certificate.objects.filter(pk=certificate.pk).update(site_url="https://academy.example")  # issued there
     entries = alignments(credential(client, certificate))
     assert entries == [
         {"type": ["Alignment"], "targetName": "Retention and engagement",
@@ -95,6 +95,15 @@ def test_the_achievement_aligns_to_each_skill_its_quizzes_draw_once_in_framework
          "targetDescription": "What Data analysis is about", "targetFramework": "Ops Academy skills",
          "targetCode": "data-analysis", "targetType": "CFItem"},
     ]
+
+
+def test_alignments_name_the_address_the_certificate_was_issued_under(client, certificate, settings):
+    """Like the credential's other ids: a demo certificate printed by `make run PORT=8101` links
+    its skills on that server, whatever the configured address."""
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+    Certificate.objects.filter(pk=certificate.pk).update(site_url="http://127.0.0.1:8101")
+    assert [entry["targetUrl"] for entry in alignments(credential(client, certificate))] == [
+        "http://127.0.0.1:8101/en/skills/#skill-retention", "http://127.0.0.1:8101/en/skills/#skill-data-analysis"]
 
 
 def test_each_alignment_names_the_skills_item_in_our_case_export(client, certificate):
