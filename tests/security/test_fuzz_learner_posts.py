@@ -201,8 +201,10 @@ ENDPOINTS = [  # URL name, what its id names (None: no id)
     ("courses:complete_lesson", "lesson"),
     ("quizzes:start", "quiz"),
     ("quizzes:save", "attempt"),
+    ("quizzes:confirm", "attempt"),
     ("quizzes:submit", "attempt"),
     ("accounts:profile", None),
+    ("accounts:resend_verification", None),
     ("set_language", None),
     ("certification:credential-verify", None),
 ]
