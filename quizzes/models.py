@@ -25,6 +25,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, Page, RevisionMixin, TranslatableMixin
 from wagtail.search import index
 
+from content.models import Skill
+
 from . import queries
 from .forms import QuestionForm
 
@@ -150,8 +152,21 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         answers = [a for a in self.answers.all() if not getattr(a, "DELETE", False)]
         errors = question_errors(self.question_type, [a.as_data() for a in answers], self.calculation, self.lab,
                                  self.essay)
+        errors += self._unknown_criterion_skills()
         if errors:
             raise ValidationError({"question_type": errors})
+
+
+    def _unknown_criterion_skills(self):
+        """Rubric criteria name skills by slug (the curriculum loader checks them too): one that
+        is not in the framework would silently count for nothing."""
+        rubric = (self.essay or {}).get("rubric", []) if isinstance(self.essay, dict) else []
+        named = {slug for c in rubric if isinstance(c, dict) and isinstance(c.get("skills"), list)
+                 for slug in c["skills"] if isinstance(slug, str)}
+        unknown = sorted(named - set(Skill.objects.filter(slug__in=named).values_list("slug", flat=True)))
+        if not unknown:
+            return []
+        return [_("The rubric names skills that are not in the framework: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
 
 
 class QuestionAnswer(Orderable):
