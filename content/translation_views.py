@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import ListingButton
 from wagtail.models import Page
 
 from . import translations
@@ -90,6 +91,21 @@ def editor_banner(request, page):
             messages.button(reverse("content_translations:mark_synced", args=[page.pk]), _("Mark as up to date")),
         ],
     )
+
+
+def explorer_queryset(parent_page, pages, request):
+    """`construct_explorer_page_queryset`: the listing knows which translations are behind."""
+    return translations.annotate_source_changed(pages)
+
+
+def listing_buttons(page, user, next_url=None):
+    """`register_page_listing_buttons`: an out-of-date translation's row says so and links to
+    what changed in its source."""
+    if getattr(page, "source_changed", False):
+        yield ListingButton(
+            _("Source changed — see changes"), reverse("content_translations:changes", args=[page.pk]),
+            icon_name="warning", priority=5,
+        )
 
 
 def admin_urls():

@@ -11,6 +11,8 @@ published) is a later one; Wagtail's revision comparison shows what changed.
 
 from dataclasses import dataclass
 
+from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from wagtail.models import Locale, Page, Revision
 
@@ -102,6 +104,26 @@ def outdated_translations():
         if stale:
             outdated.append((page, source))
     return outdated
+
+
+def annotate_source_changed(pages):
+    """`pages` with `source_changed`: whether each is a translation whose source changed since
+    it was synced, by the same rules as `translation_state`, in the listing's own query."""
+    default = Locale.get_default()
+    sources = Page.objects.filter(translation_key=OuterRef("translation_key"), locale=default)
+    current = sources.annotate(current=Coalesce("live_revision_id", "latest_revision_id")).values("current")[:1]
+    changed_at = sources.annotate(at=Coalesce("live_revision__created_at", "latest_revision_created_at"))
+    synced = TranslationSync.objects.filter(page_id=OuterRef("pk")).values("source_revision_id")[:1]
+    return pages.annotate(
+        source_current=Subquery(current), source_changed_at=Subquery(changed_at.values("at")[:1]),
+        source_synced=Subquery(synced),
+    ).annotate(source_changed=Case(
+        When(Q(locale=default) | Q(source_current__isnull=True), then=Value(False)),
+        When(source_synced__isnull=False, then=Q(source_current__gt=F("source_synced"))),
+        When(latest_revision_created_at__isnull=True, then=Value(True)),
+        When(source_changed_at__gt=F("latest_revision_created_at"), then=Value(True)),
+        default=Value(False), output_field=BooleanField(),
+    ))
 
 
 def mark_translation_synced(page, *, source_revision_id):

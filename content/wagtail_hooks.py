@@ -5,3 +5,5 @@ from . import translation_views
 hooks.register("register_admin_urls", translation_views.admin_urls)
 hooks.register("register_reports_menu_item", translation_views.menu_item)
 hooks.register("before_edit_page", translation_views.editor_banner)
+hooks.register("construct_explorer_page_queryset", translation_views.explorer_queryset)
+hooks.register("register_page_listing_buttons", translation_views.listing_buttons)

@@ -121,3 +121,19 @@ def test_translations_to_update_costs_the_same_for_more_pages(instructor_client,
         assert tree.en(lesson).title in page
         counts.append(len(queries))
     assert counts[0] == counts[-1], counts
+
+
+def test_the_page_explorer_marks_translations_behind_their_source(instructor_client, tree):
+    """The English module's listing flags the lesson whose Chinese source changed, and only it,
+    in the listing's own queries."""
+    changed, unchanged = tree.lessons[0][0], tree.lessons[0][1]
+    english_module = tree.en(tree.modules[0])
+    url = reverse("wagtailadmin_explore", args=[english_module.pk])
+    flag = reverse("content_translations:changes", args=[tree.en(changed).pk])
+    assert flag not in instructor_client.get(url).content.decode()
+    edit_chinese(changed, "课1-1（修订）")
+    html = instructor_client.get(url).content.decode()
+    assert flag in html and "Source changed" in html
+    assert reverse("content_translations:changes", args=[tree.en(unchanged).pk]) not in html
+    chinese = instructor_client.get(reverse("wagtailadmin_explore", args=[tree.modules[0].pk])).content.decode()
+    assert "Source changed" not in chinese
