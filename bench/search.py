@@ -15,6 +15,7 @@ query that should find lessons finds none.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -104,7 +105,7 @@ def main(argv=None):
         seeded, _facts = prepare_database(database_url, seed)
         rows, every, ok = measure(args, seeded)
     print(f"Lesson search, {args.db}, {seeded['entries']} lessons indexed, {args.repeats} requests per query")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}, load average at the end {os.getloadavg()[0]:.1f} (other programs count too)")
     print(f"{'lang':8} {'query':26} {'results':>7} {'queries':>7} {'p50 ms':>7} {'p99 ms':>7}")
     for language, q, results, queries, p50, p99 in rows:
         print(f"{language:8} {q:26} {results:7} {queries:7} {p50:7.1f} {p99:7.1f}")

@@ -127,7 +127,7 @@ def parse_query(raw):
     """The terms of a search box's text: runs of letters and digits, Chinese runs apart from
     Latin ones. Punctuation and operators of any search syntax (`"`, `*`, `-`, `%`) only separate
     terms, and words like NEAR or OR are plain words."""
-    raw = " ".join((raw or "").split())
+    raw = " ".join((raw or "")[: 4 * MAX_QUERY].split())  # a megabyte of q is not split whole
     shortened = len(raw) > MAX_QUERY
     text = raw[:MAX_QUERY]
     terms = []
