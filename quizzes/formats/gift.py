@@ -39,6 +39,7 @@ from .common import (
     parse_decimal,
     percent,
 )
+from .moodlefiles import files_for
 
 # Escaped characters become private-use placeholders while the structure is read.
 _PLACEHOLDER = {"\\": "\ue000", ":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\ue004",
@@ -161,6 +162,8 @@ def _question(block, body_start):
     stem_format, stem = _text_format(stem.strip(), "moodle")
     explanation_format, explanation = _text_format(explanation.strip(), stem_format)
     kind, parsed = _answers(block, answers, start + 1, stem_format)
+    # Moodle's GIFT export writes an image as @@PLUGINFILE@@/name and leaves the file behind.
+    files_for([_unescape(stem), _unescape(explanation)], {}, [a.get("text", "") for a in parsed])
     return {
         "type": kind,
         "stem": from_moodle(_unescape(stem), stem_format, plain=False),

@@ -381,6 +381,13 @@ def test_character_references_are_read_except_those_that_would_become_markup():
     assert html_to_markdown(text) == "A \"quote\", été &amp; &lt;script&gt;alert(1)&lt;/script&gt; 'x'"
 
 
+def test_a_gift_question_showing_a_file_gift_cannot_carry_is_skipped(bank, zh):
+    text = '::Logo::[html]Is this <img src\\="@@PLUGINFILE@@/logo.png"> our logo?{T}\n\n::Plain::Fine?{T}\n'
+    report = import_questions(bank, zh, text, "gift")
+    assert report.imported == 1 and report.skipped == [
+        ("'Logo' (line 1)", "its text shows the file 'logo.png', which the file does not include")]
+
+
 def test_an_old_style_image_that_is_only_a_link_skips_its_question(bank, zh):
     xml = ('<quiz><question type="truefalse"><name><text>Old</text></name><questiontext><text>Is it?</text>'
            '</questiontext><image>http://example.com/a.png</image><answer fraction="100"><text>true</text></answer>'
