@@ -6,6 +6,9 @@ page's privacy advance the version (content.signals), and a reader fetches the v
 entry in one `get_many`, so checking that a copy is current costs no second cache round trip.
 The version lives in the cache: with a shared cache (REDIS_URL) every app server sees an
 advance at once; an in-process cache's other workers keep their copies until they expire.
+A change advances it twice: at once, and again when its transaction commits. Between the two,
+another server (or worker) reading the database still sees the old rows, and may store what it
+built from them under the new version; the second advance retires that copy.
 
 Keys are short and of bounded length whatever a visitor sends: a page's URL is hashed with MD5,
 as Django's own `get_cache_key` does, so no key comes near memcached's 250-character limit.
@@ -15,6 +18,7 @@ import hashlib
 import secrets
 
 from django.core.cache import cache
+from django.db import transaction
 
 PREFIX = "oa"
 VERSION_KEY = f"{PREFIX}:content-version"
@@ -42,7 +46,12 @@ def current_version():
 
 
 def advance_version():
-    """Retire every stored page and outline."""
+    """Retire every stored page and outline, now and again once the change is committed."""
+    _advance()
+    transaction.on_commit(_advance)
+
+
+def _advance():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet: any new one retires the copies
