@@ -191,6 +191,24 @@ STORAGES = {
     "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None}},
 }
+# Several app servers share one store of files (certificate PDFs, uploads, attachments): an
+# S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (django-storages; credentials come
+# from boto3's own chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance role),
+# else the folders above, which must then be one shared volume (docs/deploy.md).
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    S3_OPTIONS = {
+        "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, a cloud's S3
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "default_acl": None,  # the bucket's own policy: private
+        "querystring_auth": True,  # links to files are signed and expire
+        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "3600")),
+        "file_overwrite": False,  # a name taken gets a suffix, as on the filesystem
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
+                           "OPTIONS": {**S3_OPTIONS, "location": "media"}}
+    STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage",
+                           "OPTIONS": {**S3_OPTIONS, "location": "private"}}
 
 WAGTAIL_SITE_NAME = "Ops Academy"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
