@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
 from content.markdown import render_markdown
@@ -207,6 +207,7 @@ def is_unanswered(spec, response):
     return False
 
 
+@require_http_methods(["GET", "POST"])
 @never_cache
 @login_required
 def confirm(request, attempt_id):

@@ -148,3 +148,7 @@ def test_chinese_result_and_dashboard_use_full_width_colons(client, trainee, att
     assert ":</strong>" not in html
     html = client.get("/zh-hans/my-learning/").content.decode()
     assert "下一课：" in html and "下一课:" not in html
+
+
+def test_the_confirm_step_takes_only_get_and_post(client, attempt):
+    assert client.put(reverse("quizzes:confirm", args=[attempt.pk])).status_code == 405
