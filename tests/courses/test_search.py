@@ -199,3 +199,29 @@ def test_lesson_text_reads_what_a_reader_sees(tree):
         ("key_points", {"title": "要点", "points": ["一", "二"]}),
     ])
     assert search.lesson_text(lesson) == "摘要 第一段加粗，换行。 职责 内容 活动 策划 提示 A & B 要点 一 二"
+
+
+def test_the_index_follows_publishing_not_drafts(client, lessons):
+    """A draft of a live lesson is not searched until it is published; then its old text is
+    gone from the index. Deleting the lesson removes it."""
+    zh, _ = lessons
+    zh.body = [("markdown", "改版后讲的是复购率。")]
+    zh.save_revision()
+    assert found(client, "zh-hans", "复购率")[0] == []
+    assert found(client, "zh-hans", "啊哈时刻")[0] == ["留存分析"]
+    zh.save_revision().publish()
+    assert found(client, "zh-hans", "复购率")[0] == ["留存分析"]
+    assert found(client, "zh-hans", "啊哈时刻")[0] == []
+    zh.delete()
+    assert found(client, "zh-hans", "复购率")[0] == []
+    assert not LessonSearchEntry.objects.filter(page_id=zh.pk).exists()
+
+
+def test_a_password_protected_section_is_searched_once_its_password_is_given(client, tree, lessons):
+    restriction = PageViewRestriction.objects.create(
+        page=tree.modules[0], restriction_type=PageViewRestriction.PASSWORD, password="secret")
+    assert found(client, "zh-hans", "留存")[0] == []
+    session = client.session
+    session[restriction.passed_view_restrictions_session_key] = [restriction.pk]
+    session.save()
+    assert found(client, "zh-hans", "留存")[0] == ["留存分析"]
