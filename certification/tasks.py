@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from content.cache_keys import once
+
 from . import site
 from .models import Certificate
 
@@ -27,21 +29,27 @@ def _mail(certificate, template, **context):
     send_mail(subject, body, None, [user.email])
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_certificate_issued(certificate_id):
     certificate = Certificate.objects.select_related("user").get(pk=certificate_id)
     _mail(certificate, "issued")
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_expiry_reminder(certificate_id, days_before):
     certificate = Certificate.objects.select_related("user").get(pk=certificate_id)
     _mail(certificate, "reminder", days_before=days_before)
 
 
-@task()
+@task(takes_context=True)
+@once
 def render_certificate_pdf_file(certificate_id):
     """Render the PDF once (fonts are subset, which takes seconds) and keep it."""
-    from .pdf import store_certificate_pdf
+    from .pdf import store_certificate_pdf, stored_pdf_is_current
 
-    store_certificate_pdf(Certificate.objects.get(pk=certificate_id))
+    certificate = Certificate.objects.get(pk=certificate_id)
+    if stored_pdf_is_current(certificate) and certificate.pdf_file.storage.exists(certificate.pdf_file.name):
+        return  # rendered already (by a first download, or an earlier run of this task)
+    store_certificate_pdf(certificate)

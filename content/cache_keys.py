@@ -14,7 +14,9 @@ Keys are short and of bounded length whatever a visitor sends: a page's URL is h
 as Django's own `get_cache_key` does, so no key comes near memcached's 250-character limit.
 """
 
+import functools
 import hashlib
+import inspect
 import secrets
 
 from django.core.cache import cache
@@ -22,6 +24,7 @@ from django.db import transaction
 
 PREFIX = "oa"
 VERSION_KEY = f"{PREFIX}:content-version"
+TASK_DONE_SECONDS = 14 * 24 * 3600  # longer than any task waits to be retried
 
 
 def page_key(url):
@@ -73,3 +76,25 @@ def store(key, value, version, timeout):
     """Store `value` as current for `version` (read before it was built: a change made while it
     was being built has advanced the version, and the copy is never served)."""
     cache.set(key, (version, value), timeout)
+
+
+def once(function):
+    """Make a background task (`@task(takes_context=True)` over this) do its work at most once
+    per enqueued task, however often a worker runs it: django-tasks-db never retries the task of
+    a worker that died mid-run, and a task put back in the queue by hand (docs/deploy.md) must not
+    mail anyone twice. The mark is set when the work is done, in the shared cache (REDIS_URL);
+    a worker killed between the mail leaving and the mark being set can still send it twice."""
+
+    @functools.wraps(function)
+    def run(context, *args, **kwargs):
+        key = f"{PREFIX}:task-done:{context.task_result.id}"
+        if cache.get(key):
+            return None
+        result = function(*args, **kwargs)
+        cache.set(key, True, TASK_DONE_SECONDS)
+        return result
+
+    signature = inspect.signature(function)  # django-tasks checks that `context` comes first
+    context = inspect.Parameter("context", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    run.__signature__ = signature.replace(parameters=[context, *signature.parameters.values()])
+    return run

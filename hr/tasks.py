@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from content.cache_keys import once
 from courses.models import CoursePage, Enrolment
 
 
@@ -54,7 +55,8 @@ class Courses:
         return {"course_title": page.title, "course_url": absolute(path)}
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_course_assigned(assignment_id):
     """Tell everyone whose enrolment this assignment set (newly enrolled, or given its due date)
     that the course is required of them, by when, and where it is."""
@@ -66,14 +68,16 @@ def send_course_assigned(assignment_id):
     send([message(e.user, "assigned", due_date=e.due_date, **courses.context(e.user)) for e in enrolments])
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_due_reminder(enrolment_id, days_before):
     enrolment = Enrolment.objects.select_related("user").get(pk=enrolment_id)
     context = Courses(enrolment.course_key).context(enrolment.user)
     send([message(enrolment.user, "reminder", due_date=enrolment.due_date, days_before=days_before, **context)])
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_welcome(user_ids):
     """A welcome with a link to choose a password (allauth's reset link, valid for
     PASSWORD_RESET_TIMEOUT) to each of `user_ids`, people a people import created."""

@@ -7,10 +7,13 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from content.cache_keys import once
+
 from .models import Attempt
 
 
-@task()
+@task(takes_context=True)
+@once
 def send_attempt_graded(attempt_id, regrade=False):
     """Tell a trainee their essays are graded (or a grade changed), in their language."""
     attempt = Attempt.objects.select_related("user", "quiz").get(pk=attempt_id)
