@@ -29,7 +29,8 @@ from tests.quizzes.test_analysis import take
 pytestmark = pytest.mark.browser
 
 # Words that are names or formats, not UI text: file formats, the product's and the
-# framework's names, our course format's name for instructors (Markdown).
+# framework's names, our course format's name for instructors (Markdown), and English as
+# language pickers name it, in its own script.
 LATIN_ALLOWED = {"CSV", "XLSX", "PDF", "SQL", "Markdown", "Wagtail", "Ops", "Academy", "Moodle", "GIFT", "Aiken",
                  "XML", "English", "ID", "KR"}  # KR-20: Kuder–Richardson's reliability formula
 # Language names in their own script (the language pickers' convention).
@@ -80,7 +81,8 @@ def content_strings():
         strings.update(texts_in(lesson.body.raw_data))
     for question in Question.objects.prefetch_related("answers"):
         strings.update({question.key, *re.split(r"\*\*|`", question.stem)})
-        strings.update(answer.text for answer in question.answers.all())
+        # a true/false answer's stored 'true' and 'false' are code the admin must show as words
+        strings.update(answer.text for answer in question.answers.all() if answer.text not in ("true", "false"))
     for bank in QuestionBank.objects.all():
         strings.update({bank.title, bank.slug})
     for user in get_user_model().objects.all():
