@@ -1,6 +1,7 @@
 """Admin views of translations that fell behind their source (content.translations): the
-list of them (Reports menu), a redirect to what changed, and marking one up to date. The
-editor's banner for an out-of-date translation is added by `editor_banner` (wagtail_hooks)."""
+list of them (Reports menu), a redirect to what changed, and marking one up to date; and the
+hooks (content.wagtail_hooks) that warn in an out-of-date translation's editor and flag its row
+in the page explorer."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
