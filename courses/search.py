@@ -266,8 +266,14 @@ def snippet(text, terms, width=SNIPPET):
     pattern = _pattern(terms) if terms else None
     first = pattern.search(text) if pattern else None
     start = max(0, first.start() - width // 3) if first else 0
+    if start:  # begin at a word, where there are words: within a few characters, after a space
+        space = text.find(" ", start, first.start())
+        start = space + 1 if 0 <= space < start + 15 else start
     end = min(len(text), start + width)
     if first and first.end() > end:
         end = first.end()
+    if end < len(text):  # and end after a word
+        space = text.rfind(" ", max(start, first.end() if first else 0), end)
+        end = space if space > end - 15 else end
     body = _marked(text, pattern, start, end) if pattern else escape(text[start:end])
     return mark_safe(("…" if start else "") + body + ("…" if end < len(text) else ""))

@@ -190,6 +190,9 @@ def test_snippets_are_cut_around_the_first_match():
     snip = search.snippet(text, ("留存",), width=30)
     assert snip.startswith("…") and snip.endswith("…") and "<mark>留存</mark>率" in snip
     assert search.snippet("<no match>", ("留存",)) == "&lt;no match&gt;"
+    english = search.snippet("The first week matters: day-one retention is the share of new users who return.",
+                             ("retention",), width=40)
+    assert english == "…day-one <mark>retention</mark> is the share of new…"  # whole words
 
 
 def test_lesson_text_reads_what_a_reader_sees(tree):
