@@ -6,7 +6,10 @@ from . import avatars
 @hooks.register("get_avatar_url")
 def initials_avatar(user, size):
     """Wagtail's admin shows a picture the person uploaded, or else our initials avatar, and never
-    asks Gravatar (see accounts.avatars)."""
+    asks Gravatar (see accounts.avatars). Nobody (an action the system took) gets Wagtail's
+    default picture."""
+    if user is None:
+        return None
     profile = getattr(user, "wagtail_userprofile", None)  # RelatedObjectDoesNotExist is an AttributeError
     if profile is not None and profile.avatar:
         return profile.avatar.url
