@@ -61,6 +61,7 @@ class CertificateRule(ClusterableModel):
 
     class Meta:
         verbose_name = _("certificate rule")
+        verbose_name_plural = _("certificate rules")
         ordering = ["slug"]
 
     def __str__(self):
@@ -134,6 +135,7 @@ class Certificate(models.Model):
 
     class Meta:
         verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         ordering = ["-issued_at"]
         constraints = [
             models.UniqueConstraint(
