@@ -74,3 +74,12 @@ bench-quiz bench-hr: bench-%: messages
 	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
 	$(PY) bench/$*.py --db postgres --database-url "$$url" $(BENCH_ARGS); postgres=$$?; \
 	test $$sqlite -eq 0 && test $$postgres -eq 0
+
+# More than one server (bench/cluster.py; docs/deploy.md "Several app servers"): PostgreSQL as
+# for `make bench`, Debian's redis-server on 127.0.0.1:6390, two gunicorns (8170, 8171) and two
+# db_workers, all started and stopped by the run. Options: BENCH_ARGS=...
+.PHONY: bench-cluster
+bench-cluster: messages
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
+	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
+	$(PY) bench/cluster.py --database-url "$$url" $(BENCH_ARGS)
