@@ -10,6 +10,8 @@ def initials_avatar(user, size):
     default picture."""
     if user is None:
         return None
+    if not hasattr(user, "get_display_name"):  # no one (a system entry in the site history): Wagtail's default
+        return None
     profile = getattr(user, "wagtail_userprofile", None)  # RelatedObjectDoesNotExist is an AttributeError
     if profile is not None and profile.avatar:
         return profile.avatar.url

@@ -50,3 +50,13 @@ def test_no_page_asks_gravatar(client, db, url):
 def test_the_header_shows_the_initials_next_to_the_name(trainee_client):
     html = trainee_client.get(reverse("courses:dashboard")).content.decode()
     assert 'class="avatar avatar--' in html and ">TO</span><span class=\"account__name\">Trainee One</span>" in html
+
+
+def test_an_entry_by_no_one_gets_wagtails_own_default_avatar():
+    """The admin's history draws an avatar for system actions too (user None): Wagtail's local default."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import avatar_url
+
+    from accounts.wagtail_hooks import initials_avatar
+
+    assert initials_avatar(None, 50) is None
+    assert avatar_url(None).startswith("/static/wagtailadmin/images/default-user-avatar.png")
