@@ -8,9 +8,7 @@ def initials_avatar(user, size):
     """Wagtail's admin shows a picture the person uploaded, or else our initials avatar, and never
     asks Gravatar (see accounts.avatars). Nobody (an action the system took) gets Wagtail's
     default picture."""
-    if user is None:
-        return None
-    if not hasattr(user, "get_display_name"):  # no one (a system entry in the site history): Wagtail's default
+    if not hasattr(user, "get_display_name"):  # None, or an anonymous user
         return None
     profile = getattr(user, "wagtail_userprofile", None)  # RelatedObjectDoesNotExist is an AttributeError
     if profile is not None and profile.avatar:
