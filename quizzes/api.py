@@ -220,7 +220,7 @@ def _check_attempt_id(attempt_id):
 def get_own_attempt(user, attempt_id):
     """The attempt if it is `user`'s; another person's attempt is indistinguishable from none."""
     _check_attempt_id(attempt_id)
-    attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id, user=user).first()
+    attempt = Attempt.objects.select_related("quiz__locale").filter(pk=attempt_id, user=user).first()
     if attempt is None:
         raise AttemptNotFound(_("No such attempt."))
     return attempt

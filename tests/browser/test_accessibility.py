@@ -5,8 +5,10 @@ focus never hidden under the sticky bars, `lang` on questions in the attempt's l
 quiet timer, login errors announced and tied to their fields."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from certification.models import Certificate, CertificateRule
@@ -93,7 +95,7 @@ def test_every_learner_page_passes_axe_in_both_languages_at_1280_and_320_px(page
     assert not failures, "\n\n".join(failures)
 
 
-def test_login_and_sign_up_pass_axe_in_both_languages_at_1280_and_320_px(page, live_server, transactional_db):
+def test_login_and_sign_up_pass_axe_in_both_languages_at_1280_and_320_px(page, live_server, transactional_db, django_db_serialized_rollback):
     failures = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
@@ -108,3 +110,111 @@ def test_login_and_sign_up_pass_axe_in_both_languages_at_1280_and_320_px(page, l
                 except AssertionError as error:
                     failures.append(str(error))
     assert not failures, "\n\n".join(failures)
+
+
+def contrast(first, second):
+    """The WCAG contrast ratio of two computed colours ("rgb(r, g, b)")."""
+    def luminance(colour):
+        channels = [int(c) / 255 for c in re.findall(r"[\d.]+", colour)[:3]]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_radios_and_checkboxes_show_a_focus_ring_of_3_to_1_when_tabbed_to(page, live_server, live_quiz, log_in):  # noqa: F811
+    """A radio or checkbox reached by keyboard gets a solid outline at least 2 px wide whose
+    colour has 3:1 against the option behind it (WCAG 2.4.7 and 1.4.11)."""
+    quiz = live_quiz()
+    log_in(make_user("ring@example.com"), quiz.course)
+    page.goto(f"{live_server.url}{quiz.quiz.url}")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_load_state()
+    for kind in ("radio", "checkbox"):
+        control = page.locator(f"fieldset.question input[type={kind}]").first
+        control.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+        expect(control).to_be_focused()
+        style = control.evaluate("""element => {
+            const own = getComputedStyle(element);
+            const behind = getComputedStyle(element.closest('.option')).backgroundColor;
+            return {style: own.outlineStyle, width: parseFloat(own.outlineWidth), colour: own.outlineColor,
+                    behind: behind === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : behind};
+        }""")
+        assert style["style"] == "solid" and style["width"] >= 2, f"{kind}: {style}"
+        assert contrast(style["colour"], style["behind"]) >= 3, f"{kind}: {style}"
+        assert contrast(style["colour"], "rgb(255, 255, 255)") >= 3, f"{kind}: {style}"
+
+
+def test_tabbing_backwards_through_an_attempt_never_hides_focus_under_the_sticky_bars(page, live_server, live_quiz,  # noqa: F811
+                                                                                     log_in):
+    """Shift+Tab from "Submit answers" up through every question: each focused control shows
+    whole below the sticky top bar and attempt bar (WCAG 2.4.11), at 1280 and 390 px."""
+    quiz = live_quiz(time_limit_minutes=30)
+    log_in(make_user("backwards@example.com"), quiz.course)
+    page.goto(f"{live_server.url}{quiz.quiz.url}")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_load_state()
+    for width, height in ((1280, 700), (390, 700)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.get_by_role("button", name="Submit answers").focus()
+        for _ in range(25):
+            page.keyboard.press("Shift+Tab")
+            focused = page.locator(":focus")
+            if not focused.evaluate("element => !!element.closest('fieldset.question')"):
+                break
+            expect_uncovered(focused)
+        assert page.evaluate("scrollY") < 400, "tabbed back past the first question"
+
+
+def test_questions_carry_the_language_they_are_written_in(page, live_server, learner_pages):
+    """English questions on a Chinese page (and the review of them) say lang="en" (WCAG 3.1.2)."""
+    for name in ("attempt", "result"):
+        page.goto(f"{live_server.url}{in_language(learner_pages[name], 'zh-hans')}")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+        stems = page.locator(".question__stem")
+        expect(stems.first).to_be_visible()
+        for stem in stems.all():
+            expect(stem).to_have_attribute("lang", "en")
+    page.goto(f"{live_server.url}{learner_pages['attempt']}")
+    for option in page.locator(".option > span").all():
+        expect(option).to_have_attribute("lang", "en")
+
+
+def test_the_timer_is_quiet_but_for_five_minutes_and_one_minute_left(page, live_server, live_quiz, log_in):  # noqa: F811
+    """The visible countdown is not a live region (it would speak every second); a separate
+    polite region says "5 minutes left" when five minutes are left."""
+    quiz = live_quiz(time_limit_minutes=30)
+    trainee = make_user("timer@example.com")
+    log_in(trainee, quiz.course)
+    attempt = quizzes_api.start_attempt(trainee, quiz.quiz)
+    attempt.deadline = timezone.now() + timedelta(minutes=5, seconds=2)
+    attempt.save(update_fields=["deadline"])
+    page.goto(f"{live_server.url}/en/quizzes/attempts/{attempt.pk}/")
+    timer = page.locator(".timer")
+    expect(timer).to_have_attribute("aria-live", "off")
+    expect(timer.locator("[data-timer]")).to_have_text(re.compile(r"^5:0\d$"))
+    alert = page.locator("[data-timer-alert]")
+    expect(alert).to_have_attribute("aria-live", "polite")
+    expect(alert).to_have_text("5 minutes left")  # once the countdown passes 5:00, two seconds on
+    assert page.locator("[aria-live=polite], [aria-live=assertive], [role=status], [role=alert]").filter(
+        has=page.locator("[data-timer]")).count() == 0
+
+
+def test_login_errors_are_announced_and_tied_to_their_fields(page, live_server, transactional_db, django_db_serialized_rollback):
+    """A failed log-in shows its error summary as an alert; the email and password fields are
+    marked invalid and described by it, so a screen reader reads the reason on each."""
+    page.goto(f"{live_server.url}/en/accounts/login/")
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("not correct")
+    summary_id = summary.get_attribute("id")
+    assert summary_id
+    for label in ("Email", "Password"):
+        field = page.get_by_label(label, exact=True)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(field).to_have_attribute("aria-describedby", re.compile(rf"(^|\s){summary_id}(\s|$)"))
+    assert_accessible(page, "login with an error")

@@ -10,8 +10,18 @@
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var lang = document.documentElement.lang;
   var words = lang === "en"
-    ? { saved: "Last saved", saving: "Saving…", failed: "Not saved — check your connection", up: "Time is up" }
-    : { saved: "最近保存", saving: "正在保存…", failed: "未能保存，请检查网络", up: "时间到" };
+    ? { saved: "Last saved", saving: "Saving…", failed: "Not saved — check your connection", up: "Time is up",
+        left: { 300: "5 minutes left", 60: "1 minute left" } }
+    : { saved: "最近保存", saving: "正在保存…", failed: "未能保存，请检查网络", up: "时间到",
+        left: { 300: "还剩5分钟", 60: "还剩1分钟" } };
+
+  // Focus moved by Tab lands below both sticky bars (WCAG 2.4.11): the scroll padding is their height.
+  var padToBar = function () {
+    var top = parseFloat(window.getComputedStyle(bar).top) || 0;
+    document.documentElement.style.scrollPaddingTop = (top + bar.offsetHeight + 16) + "px";
+  };
+  padToBar();
+  if (window.ResizeObserver) new ResizeObserver(padToBar).observe(document.body);
 
   // Times are shown on the reader's clock, 24-hour, however the page was first rendered.
   function showSaved(iso) {
@@ -236,10 +246,21 @@
     var deadline = new Date(bar.dataset.deadline).getTime();
     // Reload once the server's grace has passed too: it then grades with what was saved.
     var grace = Number(bar.dataset.grace || 30);
+    // The countdown is silent; the alert speaks once as each threshold passes, and at the end.
+    var alert = document.querySelector("[data-timer-alert]"), before = null;
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-      if (left === 0) { timer.textContent = words.up; window.setTimeout(function () { window.location.reload(); }, (grace + 1) * 1000); return; }
+      [300, 60].forEach(function (threshold) {
+        if (alert && before !== null && before > threshold && left <= threshold) alert.textContent = words.left[threshold];
+      });
+      before = left;
+      if (left === 0) {
+        timer.textContent = words.up;
+        if (alert) alert.textContent = words.up;
+        window.setTimeout(function () { window.location.reload(); }, (grace + 1) * 1000);
+        return;
+      }
       window.setTimeout(tick, 1000);
     };
     tick();
