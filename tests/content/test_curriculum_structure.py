@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -258,7 +259,8 @@ def test_numeric_stems_do_not_reuse_worked_example_numbers(course):
 RECALL_ZH = re.compile(r"本课|本节|本章|本模块|课程中(?:提到|介绍|讲)|课上(?:提到|介绍|讲)")
 RECALL_EN = re.compile(
     r"\b(?:this|the) (?:lesson|module|chapter)\b"
-    r"|\b(?:covered|taught|described|mentioned|introduced|summari[sz]ed|presented) in (?:the|this) (?:lesson|module|course)\b",
+    r"|\b(?:covered|taught|described|mentioned|introduced|summari[sz]ed|presented)"
+    r" in (?:the|this) (?:lesson|module|course)\b",
     re.IGNORECASE,
 )
 
@@ -285,3 +287,13 @@ def test_no_stem_asks_what_the_lesson_said(course):
         if (RECALL_ZH if language == "zh-hans" else RECALL_EN).search(question["stem"][language])
     ]
     assert not recalling, "stems that ask for recall of the text:\n" + "\n".join(recalling)
+
+
+def test_chinese_text_chains_steps_with_arrows_not_a_lone_dash():
+    """A single em dash between Chinese characters reads as 一 (策略—执行): a chain of steps is
+    written 策略→执行, a break ——."""
+    lone = re.compile(r"(?<=[\u3400-\u9fff）])—(?=[\u3400-\u9fff（])")
+    found = [f"{path.relative_to(settings.CURRICULUM_DIR)}: …{text[max(0, m.start() - 8):m.end() + 8]}…"
+             for path in sorted(Path(settings.CURRICULUM_DIR).rglob("*")) if path.suffix in (".md", ".yaml")
+             for text in [path.read_text(encoding="utf-8")] for m in lone.finditer(text)]
+    assert not found, "lone em dashes in Chinese text:\n" + "\n".join(found)
