@@ -30,3 +30,16 @@ def test_a_copy_built_from_uncommitted_rows_is_retired_at_commit(tree, django_ca
         cache_keys.store(key, stale, cache_keys.current_version(), 60)  # B's copy, stored mid-publish
         assert "Renamed on A" not in _titles(outline_at(tree.course.path))
     assert "Renamed on A" in _titles(outline_at(tree.course.path))
+
+
+def test_a_page_copy_stored_while_a_restriction_commits_is_not_served_after(tree, django_capture_on_commit_callbacks):
+    """A page made private on A: an anonymous copy another server stored from the rows it still
+    read as public, under the version the change advanced, is retired when the change commits."""
+    from wagtail.models import PageViewRestriction
+
+    key = cache_keys.page_key(f"http://testserver{tree.course.url}")
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=tree.course, restriction_type=PageViewRestriction.LOGIN)
+        cache_keys.store(key, "public copy", cache_keys.current_version(), 300)  # B, mid-change
+        assert cache_keys.read(key)[0] == "public copy"
+    assert cache_keys.read(key)[0] is None
