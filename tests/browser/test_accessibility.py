@@ -177,7 +177,11 @@ def test_questions_carry_the_language_they_are_written_in(page, live_server, lea
         expect(stems.first).to_be_visible()
         for stem in stems.all():
             expect(stem).to_have_attribute("lang", "en")
-    page.goto(f"{live_server.url}{learner_pages['attempt']}")
+    answers = page.locator(".question--review p:has(strong) > span").all()  # your answer, right answer
+    assert answers, "the review shows no answers"
+    for answer in answers:
+        expect(answer).to_have_attribute("lang", "en")
+    page.goto(f"{live_server.url}{in_language(learner_pages['attempt'], 'zh-hans')}")
     for option in page.locator(".option > span").all():
         expect(option).to_have_attribute("lang", "en")
 
