@@ -44,7 +44,7 @@ def sign_up_and_verify(page, live_server, lang, email):
     page.locator("input[name=password2]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/{lang}/accounts/confirm-email/")
-    expect(page.get_by_role("heading", level=1)).to_have_text(heading(lang, "Verify Your Email Address"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading(lang, "Confirm your email address"))
 
     assert mail.outbox[-1].to == [email]
     link = CONFIRM_LINK.search(mail.outbox[-1].body).group(0)
