@@ -73,7 +73,7 @@ def main():
                 page.goto(BASE + QUIZ)
                 page.goto(BASE + page.locator("main a[href$='/result/']").first.get_attribute("href"))
                 shoot(page, "quiz-result-zh", label)
-            if wanted("quiz-attempt-zh"):  # a new attempt, its first question answered
+            if wanted("quiz-attempt-zh"):  # a new attempt, one answer given
                 page.goto(BASE + QUIZ)
                 # Start it, or resume the one left open by the desktop pass.
                 page.locator("main form button[type=submit], main a[href$='/attempts/'], main a.button").first.click()
