@@ -5,6 +5,7 @@ than 100 %, old-style and embedded images, Moodle's question names kept both way
 that survives Moodle XML → Ops Academy → Moodle XML → Ops Academy."""
 
 import base64
+import re
 import textwrap
 from io import BytesIO
 from pathlib import Path
@@ -179,6 +180,82 @@ def test_moodles_invalid_grade_fixture_is_refused_as_moodle_refuses_it(bank, zh)
         import_questions(bank, zh, fixture("error_invalid_grades.xml"), "moodlexml")
     assert error.value.where == "line 38 <answer>" and "'33%' is not a grade Moodle accepts" in error.value.message
     assert not Question.objects.exists()
+
+
+MP3_REASON = "the embedded file 'bonjour.mp3' is not an image (PNG, JPEG, GIF or WebP): only images are imported"
+ANSWER_IMAGE_REASON = ("an image in an answer or its feedback cannot be imported: our answers and feedback are plain "
+                       "text (move the image into the question text)")
+
+
+def _without(text, *names):
+    """The fixture without the named files: their <file> elements and the tags that show them."""
+    for name in names:
+        text = re.sub(rf'<file name="{re.escape(name)}" encoding="base64">[^<]*</file>', "", text)
+        text = re.sub(rf'<(img|a) [^>]*@@PLUGINFILE@@/{re.escape(name)}"[^>]*>(?:[^<]*</a>)?', "", text)
+    return text
+
+
+def test_moodles_multichoice_fixture_is_skipped_for_its_flag_images_and_its_mp3(bank, zh):
+    """multichoice.xml: Moodle imports "Greeting" (its behat import_export.feature: 'Importing 1
+    questions'), whose answers are flag images and whose text links an MP3. Ours are plain text and
+    only images are imported, so the question is skipped with the reason, nothing half-written."""
+    text = fixture("multichoice.xml")
+    flags = ("flag-uk.jpg", "flag-france.jpg", "flag-german.jpg", "flag-denmark.jpg")
+    for name in flags:  # the real images are sound: the skip is about where they are
+        data = re.search(rf'<file name="{name}" encoding="base64">([^<]*)</file>', text)[1]
+        assert PillowImage.open(BytesIO(base64.b64decode(data))).size == (30, 20)
+    report = import_questions(bank, zh, text, "moodlexml")
+    where = "'Greeting' (line 12 <question type=\"multichoice\">)"
+    assert (report.imported, report.skipped) == (0, [(where, ANSWER_IMAGE_REASON)])
+    assert not Question.objects.exists() and not get_image_model().objects.exists()
+    # Without the flags, the MP3 is refused with its own reason.
+    report = import_questions(bank, zh, _without(text, *flags), "moodlexml")
+    assert (report.imported, report.skipped) == (0, [(where, MP3_REASON)])
+    assert not Question.objects.exists() and not get_image_model().objects.exists()
+    # Without both, the rest is what Moodle imports: French right, the others 'Sorry, listen again.'
+    report = import_questions(bank, zh, _without(text, "bonjour.mp3", *flags), "moodlexml")
+    assert (report.imported, report.skipped) == (1, [])
+    question = Question.objects.get()
+    assert (question.name, question.question_type, question.stem) == (
+        "Greeting", "single_choice", "What language is being spoken?")
+    assert list(question.tags.names()) == ["Multichoice"]
+    assert _answers(question, "text", "fraction", "feedback") == [
+        ("English", 0.0, "Sorry, listen again."), ("French", 1.0, "Yes, well done!"),
+        ("German", 0.0, "Sorry, listen again."), ("Danish", 0.0, "Sorry, listen again.")]
+
+
+def test_moodles_truefalse_fixture_is_skipped_for_its_thumb_images_in_the_feedback(bank, zh):
+    """truefalse.xml: Moodle imports both "Moodle acronym" questions (its behat
+    import_export.feature), whose answer feedback shows thumb images. Ours is plain text, so both
+    are skipped with the reason; without those images, both import as Moodle reads them: the logo
+    in the text and the information image in the general feedback become Wagtail images."""
+    text = fixture("truefalse.xml")
+    report = import_questions(bank, zh, text, "moodlexml")
+    assert (report.imported, report.skipped) == (0, [
+        ("'Moodle acronym (False)' (line 12 <question type=\"truefalse\">)", ANSWER_IMAGE_REASON),
+        ("'Moodle acronym (True)' (line 40 <question type=\"truefalse\">)", ANSWER_IMAGE_REASON)])
+    assert not Question.objects.exists() and not get_image_model().objects.exists()
+    report = import_questions(bank, zh, _without(text, "thumbup.jpg", "thumbdown.jpg"), "moodlexml")
+    assert (report.imported, report.skipped) == (2, [])
+    images = {image.title: image for image in get_image_model().objects.all()}
+    assert {title: (image.width, image.height) for title, image in images.items()} == {
+        "logo.jpg": (48, 48), "infos.jpg": (34, 49)}  # shared by both questions, stored once
+    logo, infos = (images[name].get_rendition("width-960").url for name in ("logo.jpg", "infos.jpg"))
+    questions = _by_name(bank, zh)
+    false, true = questions["Moodle acronym (False)"], questions["Moodle acronym (True)"]
+    stem = (f'Moodle <img src="{logo}" alt="Moodle logo" width="48" height="48" /> is an acronym for '
+            '<span style="font-style: italic;">Modular Object-Oriented Dynamic Learning {}</span>.')
+    assert (false.question_type, false.stem) == ("true_false", stem.format("Education"))
+    assert (true.question_type, true.stem) == ("true_false", stem.format("Environment"))
+    feedback = (f'<img src="{infos}" alt="Informations" width="34" height="49" />For further information, see '
+                'the <a title="Moodle Docs - About Moodle" href="http://docs.moodle.org/en/About_Moodle">'
+                "documentation about Moodle</a>")
+    assert (false.explanation, true.explanation) == (feedback + ".", feedback + "\n\n.")
+    assert list(false.tags.names()) == list(true.tags.names()) == ["TrueFalse"]
+    assert _answers(false, "text", "fraction", "feedback") == [
+        ("true", 0.0, "Your answer is incorrect."), ("false", 1.0, "Your answer is correct.")]
+    assert _answers(true, "text", "fraction", "feedback") == [
+        ("true", 1.0, "Your answer is correct."), ("false", 0.0, "Your answer is incorrect.")]
 
 
 # 1. Matching distractors ----------------------------------------------------------------------
