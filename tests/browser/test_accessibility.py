@@ -64,6 +64,7 @@ def learner_pages(live_quiz, log_in):  # noqa: F811
         "lesson": tree.en(tree.lessons[0][0]).url,
         "quiz": quiz.quiz.url,
         "attempt": f"/en/quizzes/attempts/{open_attempt.pk}/",
+        "confirm submitting (without script)": f"/en/quizzes/attempts/{open_attempt.pk}/confirm/",
         "result": f"/en/quizzes/attempts/{finished.pk}/result/",
         "my learning": "/en/my-learning/",
         "my certificates": "/en/my-certificates/",
