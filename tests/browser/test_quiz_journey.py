@@ -189,6 +189,7 @@ def test_trainee_answers_every_question_type_passes_and_unlocks_the_next_module(
     expect(page.locator(".score__verdict")).to_have_text("Passed")
     expect(page.locator("article.question--review.is-right")).to_have_count(len(QUESTIONS))
     screenshot(page, "quiz-result-desktop", 1280, 860)
+    screenshot(page, "quiz-result-phone", 390, 844)
     attempt.refresh_from_db()
     assert (attempt.status, attempt.finished_by, attempt.percent) == (AttemptStatus.FINISHED, "submit", Decimal("100"))
     assert ModuleCompletion.objects.filter(user=trainee, module_key=quiz.modules[0].translation_key).exists()
