@@ -36,6 +36,7 @@ from bench.run import (  # noqa: E402
     CpuSample,
     add_common_arguments,
     command_line,
+    cpu_lines,
     fresh_database,
     fresh_log,
     gunicorn,
@@ -267,12 +268,7 @@ def report(args, facts, m):
         f"bare loop times {[round(t, 2) for t in m['bare_times']]} s; export times "
         f"{[round(t, 2) for t in m['export_times']]} s",
     ]
-    for phase in ("matrix", "export"):
-        cpu = m[f"cpu_{phase}"]
-        lines.append(f"CPU cores during the {phase} phase: server {cpu['server']:.2f}, database {cpu['database']:.2f}, "
-                     f"client/bare loop {cpu['client']:.2f}, other programs {cpu['other']:.2f}")
-    if max(m["cpu_matrix"]["other"], m["cpu_export"]["other"]) > 0.2:
-        lines.append("Warning: other programs used CPU during the run; the figures understate this machine.")
+    lines += cpu_lines(m, ("matrix", "export"))
     if matrix.errors:
         lines.append(f"matrix: {matrix.errors} errors, first: {matrix.first_error}")
     text = "\n".join(lines)

@@ -393,6 +393,17 @@ def report(args, facts, seeded, results):
     return 1 if failed or any(r.errors for r in results.values()) else 0
 
 
+def cpu_lines(measured, phases):
+    """A report's CPU lines: the cores each phase used (`measured["cpu_<phase>"]`), and a warning
+    when other programs took some, as the figures then understate this machine."""
+    lines = [f"CPU cores during the {phase} phase: server {cpu['server']:.2f}, database {cpu['database']:.2f}, "
+             f"client/bare loop {cpu['client']:.2f}, other programs {cpu['other']:.2f}"
+             for phase in phases for cpu in [measured[f"cpu_{phase}"]]]
+    if max(measured[f"cpu_{phase}"]["other"] for phase in phases) > BUSY_WARNING:
+        lines.append("Warning: other programs used CPU during the run; the figures understate this machine.")
+    return lines
+
+
 def command_line():
     """How this run was started, with any password in a database URL masked."""
     python = Path(sys.executable)
