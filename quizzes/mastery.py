@@ -129,10 +129,16 @@ def record_attempt(attempt, *, regrade=False, at_submit=False):
         _insert_evidence(rows)
         recompute(attempt.user_id, old | {row[1] for row in rows})
         return
-    rows = evidence_of([attempt.pk])
+    _add_attempt(attempt.user_id, attempt.pk)
+
+
+def _add_attempt(user_id, attempt_id):
+    """Write a graded attempt's evidence and add it to its owner's mastery (the general path:
+    essays marked by a grader, and `rebuild`)."""
+    rows = evidence_of([attempt_id])
     if rows:
         _insert_evidence(rows)
-        _add_to_mastery(attempt.user_id, rows)
+        _add_to_mastery(user_id, rows)
 
 
 # The statements below are the grading transaction's hot path, in SQL that SQLite (3.24+) and
@@ -266,9 +272,6 @@ def rebuild():
             SkillMastery.objects.filter(user_id=user_id).delete()
             for attempt_id in (Attempt.objects.filter(user_id=user_id, status=AttemptStatus.FINISHED)
                                .order_by("finished_at", "pk").values_list("pk", flat=True)):
-                rows = evidence_of([attempt_id])
-                if rows:
-                    _insert_evidence(rows)
-                    _add_to_mastery(user_id, rows)
+                _add_attempt(user_id, attempt_id)
         people += 1
     return people
