@@ -114,9 +114,13 @@ def ui_words(page, script, content):
     text = re.sub(r"Wagtail \d+(\.\d+)*", " ", text)  # the version in the account menu
     text = re.sub(r"[\w.-]+/[\w./-]+", " ", text)  # file paths (content/curriculum/skills.yaml)
     text = re.sub(r"'[a-z_]+'", " ", text)  # values to type, quoted ('true')
+    return stray_words(text, script, LATIN_ALLOWED if script == "latin" else CJK_ALLOWED)
+
+
+def stray_words(text, script, allowed):
+    """{word of `script` ("latin" or "cjk") not in `allowed`: the text around it, so that a
+    failure says where it is}."""
     pattern = r"[A-Za-z][A-Za-z'’]*" if script == "latin" else r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+"
-    allowed = LATIN_ALLOWED if script == "latin" else CJK_ALLOWED
-    # each word with the text around it, so that a failure says where it is
     return {m.group(0): " ".join(text[max(0, m.start() - 30):m.end() + 30].split())
             for m in re.finditer(pattern, text) if m.group(0) not in allowed}
 

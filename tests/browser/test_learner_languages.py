@@ -14,7 +14,13 @@ from accounts.avatars import initials
 from courses.models import LessonPage
 from quizzes import api as quiz_api
 from quizzes.models import Attempt
-from tests.browser.test_admin_bilingual import CJK_ALLOWED, LATIN_ALLOWED, admin_world, content_strings  # noqa: F401
+from tests.browser.test_admin_bilingual import (  # noqa: F401 (admin_world: a fixture)
+    CJK_ALLOWED,
+    LATIN_ALLOWED,
+    admin_world,
+    content_strings,
+    stray_words,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +39,6 @@ def walk(page, base, screens, script):
     content = content_strings() + [initials(user) for user in get_user_model().objects.all()] + [
         lesson.summary for lesson in LessonPage.objects.all() if lesson.summary]
     found = {}
-    pattern = r"[A-Za-z][A-Za-z'’]*" if script == "latin" else r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+"
     allowed = LEARNER_LATIN if script == "latin" else LEARNER_CJK
     for path in screens:
         response = page.goto(base + path)
@@ -44,8 +49,7 @@ def walk(page, base, screens, script):
             text = text.replace(prose.inner_text(), " ")
         for string in content:  # whole words only: a one-letter summary is not every S
             text = re.sub(rf"(?<![A-Za-z]){re.escape(string)}(?![A-Za-z])", " ", text)
-        words = {m.group(0): " ".join(text[max(0, m.start() - 30):m.end() + 30].split())
-                 for m in re.finditer(pattern, text) if m.group(0) not in allowed}
+        words = stray_words(text, script, allowed)
         if words:
             found[path] = words
     return found
