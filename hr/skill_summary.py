@@ -4,13 +4,14 @@ few hundred summary rows instead of every person's mastery (20,000 people × 30 
 on SQLite, ~0.4 s on PostgreSQL on the benchmark machine, docs/performance.md).
 
 The state is a digest of what the figures depend on, read on every request in two small
-queries: the newest `SkillEvidence` and `SkillMastery` ids (every grade, regrade and
-`rebuild_mastery` inserts evidence, and a first mastery of a skill inserts a mastery row), and
-per department its number of active employees and the sum of their ids (a person joining,
-leaving, moving or being deactivated changes it). When the digest has no build yet, the request
-builds one (a single aggregate, grouped by department and skill) and every worker and server
-then reads it. What the digest does not see: mastery rows changed in place without new evidence
-(only by hand: the application always writes evidence first).
+queries: the newest `SkillMastery` id and change time (every grade, regrade and
+`rebuild_mastery` writes the mastery rows it changes with the time, a first mastery of a skill
+inserts a row, and a regrade empties rather than deletes a skill's row), and per department its
+number of active employees and the sum of their ids (a person joining, leaving, moving or being
+deactivated changes it). When the digest has no build yet, the request builds one (a single
+aggregate, grouped by department and skill) and every worker and server then reads it. What
+the digest does not see: mastery rows changed by hand without their change time, and on
+PostgreSQL a grade whose transaction commits after a later one's, until the next grade.
 """
 
 import hashlib
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import EmployeeProfile
 from quizzes.mastery import MIN_EVIDENCE
-from quizzes.models import SkillEvidence, SkillMastery
+from quizzes.models import SkillMastery
 
 from .models import SkillSummary, SkillSummaryBuild
 
@@ -37,9 +38,10 @@ def staff():
 def digest_of(staff_rows):
     """The state of the data the heatmap is built from — two queries (the staff rows are read
     already, for the people per row)."""
-    mastery = SkillMastery.objects.aggregate(newest=Max("pk"))["newest"]
-    evidence = SkillEvidence.objects.aggregate(newest=Max("pk"))["newest"]
-    state = [MIN_EVIDENCE, mastery, evidence, [(d, n, ids) for d, _p, n, ids in staff_rows]]
+    # two queries, not one with two aggregates: each MAX alone is read off its index
+    newest = SkillMastery.objects.aggregate(newest=Max("pk"))["newest"]
+    changed = SkillMastery.objects.aggregate(changed=Max("updated_at"))["changed"]
+    state = [MIN_EVIDENCE, newest, changed, [(d, n, ids) for d, _p, n, ids in staff_rows]]
     return hashlib.sha256(repr(state).encode()).hexdigest()
 
 

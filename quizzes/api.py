@@ -32,7 +32,15 @@ from .models import (
     QuizPage,
     ReviewPolicy,
 )
-from .queries import access_refusal, attempt_for_grading, can_start, question_to_answer, quiz_grade, store_answer
+from .queries import (
+    access_refusal,
+    attempt_for_grading,
+    can_start,
+    claim_grade,
+    question_to_answer,
+    quiz_grade,
+    store_answer,
+)
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
@@ -336,11 +344,8 @@ def record_grade(attempt, total, *, was):
     if attempt.max_score:
         percent = (score * 100 / attempt.max_score).quantize(Decimal("0.01"), ROUND_HALF_UP)
     passed = percent >= attempt.pass_mark
-    claimed = Attempt.objects.filter(pk=attempt.pk, status=was).update(
-        status=AttemptStatus.FINISHED, finished_at=attempt.finished_at, finished_by=attempt.finished_by,
-        score=score, percent=percent, passed=passed,
-    )
-    if not claimed:
+    if not claim_grade(attempt.pk, was=was, finished_at=attempt.finished_at,
+                       finished_by=attempt.finished_by, score=score, percent=percent, passed=passed):
         return False
     attempt.status, attempt.score, attempt.percent, attempt.passed = AttemptStatus.FINISHED, score, percent, passed
     mastery.record_attempt(attempt, regrade=was == AttemptStatus.FINISHED,

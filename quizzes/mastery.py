@@ -5,15 +5,16 @@ earned on the questions that test it, where an answer counts half as much as one
 after it and hard questions count more than easy ones; below 3 answers there is not enough
 evidence to say.* Levels: 1 from 40 %, 2 from 65 %, 3 from 85 %.
 
-Each graded attempt becomes `SkillEvidence` rows (one per question and skill; an essay's rubric
-criteria count for their own skills with their own share), written in the grading transaction
-(`record_attempt`, called by `api.record_grade`). Mastery keeps running sums: each answer's
-fraction × weight × `decay(graded_at)` and its weight × decay, where decay doubles every
-HALF_LIFE after a fixed epoch — in their ratio the epoch cancels, so that is the rule above — and
-one more attempt adds to them in a single upsert instead of re-reading the person's evidence
-(the quiz bench's submit, docs/performance.md). A regrade replaces the attempt's evidence and
-recomputes the sums; `rebuild` replays every graded attempt, so the three agree
-(tests/quizzes/test_mastery.py).
+The evidence is each graded answer, for each skill of its question (an essay's rubric criteria
+count for their own skills with their own share): the fraction of its points earned, its
+question's difficulty weight and when it was graded (`evidence_of`, read from the attempts, not
+stored). Mastery keeps running sums: each answer's fraction × weight × `decay(graded_at)` and
+its weight × decay, where decay doubles every HALF_LIFE after a fixed epoch — in their ratio the
+epoch cancels, so that is the rule above — and a graded attempt adds to them in the grading
+transaction (`record_attempt`, called by `api.record_grade`): at submit in a single upsert
+straight from the attempt's questions (the quiz bench's submit, docs/performance.md). A regrade
+recomputes the person's sums from their attempts; `rebuild` replays every graded attempt, so
+the three agree (tests/quizzes/test_mastery.py).
 """
 
 from collections import defaultdict
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from content.models import Skill
 
-from .models import Attempt, AttemptQuestion, AttemptStatus, SkillEvidence, SkillMastery
+from .models import Attempt, AttemptQuestion, AttemptStatus, SkillMastery
 
 HALF_LIFE = timedelta(days=90)
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # 2 ** (years since / 0.25) stays far below float's range
@@ -111,40 +112,32 @@ def _criteria(question):
 
 
 def record_attempt(attempt, *, regrade=False, at_submit=False):
-    """Record a just-graded attempt's evidence and add it to its owner's mastery; a regrade
-    replaces the attempt's evidence and recomputes the skills it touches. Runs inside the
-    grading transaction. `at_submit`: graded automatically as it was submitted, so nobody has
-    marked any of its answers and every row's graded_at is the attempt's finished_at."""
-    if at_submit and not regrade:
-        with connection.cursor() as cursor:
-            evidence_sql, mastery_sql = _submit_sql()
-            cursor.execute(evidence_sql, [attempt.user_id, attempt.finished_at, attempt.pk])
-            if cursor.rowcount:  # questions without skills are evidence of nothing
-                cursor.execute(mastery_sql, [decay(attempt.finished_at)] * 2 + [timezone.now(), attempt.pk])
-        return
+    """Add a just-graded attempt to its owner's mastery; a regrade recomputes the person's
+    mastery from their graded attempts. Runs inside the grading transaction. `at_submit`: graded
+    automatically as it was submitted, so nobody has marked any of its answers and every
+    answer's graded_at is the attempt's finished_at."""
     if regrade:
-        old = set(SkillEvidence.objects.filter(attempt_id=attempt.pk).values_list("skill_id", flat=True))
-        SkillEvidence.objects.filter(attempt_id=attempt.pk).delete()
-        rows = evidence_of([attempt.pk])
-        _insert_evidence(rows)
-        recompute(attempt.user_id, old | {row[1] for row in rows})
-        return
-    _add_attempt(attempt.user_id, attempt.pk)
+        recompute(attempt.user_id)
+    elif at_submit:
+        with connection.cursor() as cursor:
+            cursor.execute(_submit_sql(), [attempt.user_id] + [decay(attempt.finished_at)] * 2
+                           + [timezone.now(), attempt.pk])
+    else:
+        _add_attempt(attempt.user_id, attempt.pk)
 
 
 def _add_attempt(user_id, attempt_id):
-    """Write a graded attempt's evidence and add it to its owner's mastery (the general path:
-    essays marked by a grader, and `rebuild`)."""
+    """Add a graded attempt's evidence to its owner's mastery (the general path: essays marked
+    by a grader, and `rebuild`)."""
     rows = evidence_of([attempt_id])
     if rows:
-        _insert_evidence(rows)
         _add_to_mastery(user_id, rows)
 
 
-# The statements below are the grading transaction's hot path, in SQL that SQLite (3.24+) and
+# The statement below is the grading transaction's hot path, in SQL that SQLite (3.24+) and
 # PostgreSQL both take (docs/decisions.md, "Mastery"): the ORM would build a model per row and
-# read the person's mastery before writing it. They compute what evidence_of and sums_of do —
-# tests/quizzes/test_mastery.py holds them to the same numbers.
+# read the person's mastery before writing it. It computes what evidence_of and sums_of do —
+# tests/quizzes/test_mastery.py holds it to the same numbers.
 
 def _level_sql(value, count):
     """LEVEL_FROM and MIN_EVIDENCE as an SQL CASE over the expressions `value` and `count`."""
@@ -164,12 +157,12 @@ def _upsert_sql(table):
 
 @cache
 def _submit_sql():
-    """(INSERT of an attempt's evidence from its scored questions and their skills — params user
-    id, graded_at, attempt id; upsert of that evidence, summed per skill, into the mastery —
-    params decay(graded_at) twice, now, attempt id)."""
+    """One upsert of an attempt's scored questions, per skill of their questions, into its
+    owner's mastery — params user id, decay(graded_at) twice, now, attempt id. An attempt whose
+    questions have no skills inserts nothing."""
     qn = connection.ops.quote_name
-    evidence, mastery, answers, questions = (qn(model._meta.db_table) for model in (
-        SkillEvidence, SkillMastery, AttemptQuestion, AttemptQuestion.question.field.related_model))
+    mastery, answers, questions = (qn(model._meta.db_table) for model in (
+        SkillMastery, AttemptQuestion, AttemptQuestion.question.field.related_model))
     skills = qn(AttemptQuestion.question.field.related_model.skills.through._meta.db_table)
     if connection.vendor == "postgresql":
         points, least = "(aq.spec ->> 'points')::float", "LEAST"
@@ -177,31 +170,15 @@ def _submit_sql():
         points, least = "json_extract(aq.spec, '$.points')", "MIN"
     weight = " ".join(["CASE q.difficulty", *(f"WHEN '{name}' THEN {w!r}" for name, w in DIFFICULTY_WEIGHT.items()),
                        "ELSE 1.0 END"])
-    insert_evidence = (
-        f"INSERT INTO {evidence} (user_id, skill_id, attempt_id, fraction, weight, graded_at)"
-        f" SELECT %s, s.skill_id, aq.attempt_id, {least}(1.0, CAST(aq.score AS REAL) / {points}), {weight}, %s"
-        f" FROM {answers} aq JOIN {questions} q ON q.id = aq.question_id JOIN {skills} s ON s.question_id = q.id"
-        f" WHERE aq.attempt_id = %s AND aq.score IS NOT NULL AND {points} > 0")
+    evidence = (f"SELECT s.skill_id, {least}(1.0, CAST(aq.score AS REAL) / {points}) AS fraction, {weight} AS weight"
+                f" FROM {answers} aq JOIN {questions} q ON q.id = aq.question_id"
+                f" JOIN {skills} s ON s.question_id = q.id"
+                f" WHERE aq.attempt_id = %s AND aq.score IS NOT NULL AND {points} > 0")
     value, count = "(SUM(fraction * weight) / SUM(weight))", "COUNT(*)"
-    upsert_mastery = (
-        f"INSERT INTO {mastery} (user_id, skill_id, score_sum, weight_sum, evidence, value, level, updated_at)"
-        f" SELECT user_id, skill_id, SUM(fraction * weight) * %s, SUM(weight) * %s, {count}, {value},"
-        f" {_level_sql(value, count)}, %s FROM {evidence} WHERE attempt_id = %s GROUP BY user_id, skill_id"
-        + _upsert_sql(mastery))
-    return insert_evidence, upsert_mastery
-
-
-def _insert_evidence(rows):
-    """One INSERT of evidence rows."""
-    if not rows:
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    table = connection.ops.quote_name(SkillEvidence._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-    params = [value for *head, at in rows for value in (*head, adapt(at))]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (user_id, skill_id, attempt_id, fraction, weight, graded_at) "
-                       f"VALUES {values}", params)
+    return (f"INSERT INTO {mastery} (user_id, skill_id, score_sum, weight_sum, evidence, value, level, updated_at)"
+            f" SELECT %s, skill_id, SUM(fraction * weight) * %s, SUM(weight) * %s, {count}, {value},"
+            f" {_level_sql(value, count)}, %s FROM ({evidence}) e WHERE TRUE GROUP BY skill_id"
+            + _upsert_sql(mastery))
 
 
 def _add_to_mastery(user_id, rows):
@@ -223,25 +200,27 @@ def _add_to_mastery(user_id, rows):
             f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(adds))}" + _upsert_sql(table), params)
 
 
-def recompute(user_id, skill_ids, *, now=None):
-    """Write `user_id`'s mastery of `skill_ids` from all their evidence (a regrade's path)."""
+def evidence_of_person(user_id):
+    """Evidence rows (as `evidence_of`) of all of `user_id`'s graded attempts."""
+    return evidence_of(Attempt.objects.filter(user_id=user_id, status=AttemptStatus.FINISHED).values("pk"))
+
+
+def recompute(user_id, *, now=None):
+    """Write `user_id`'s mastery from all their graded attempts (a regrade's path). A skill left
+    without evidence keeps its row, emptied, so that HR's summary sees the change
+    (hr.skill_summary)."""
     now = now or timezone.now()
     evidence = defaultdict(list)
-    for skill_id, fraction, weight, at in SkillEvidence.objects.filter(
-            user_id=user_id, skill_id__in=skill_ids).order_by("graded_at", "attempt_id", "pk").values_list(
-            "skill_id", "fraction", "weight", "graded_at"):
+    for _user, skill_id, _attempt, fraction, weight, at in sorted(
+            evidence_of_person(user_id), key=lambda row: (row[5], row[2])):
         evidence[skill_id].append((fraction, weight, at))
-    existing = {m.skill_id: m for m in SkillMastery.objects.filter(user_id=user_id, skill_id__in=skill_ids)}
-    changed, created, gone = [], [], []
-    for skill_id in skill_ids:
+    existing = {m.skill_id: m for m in SkillMastery.objects.filter(user_id=user_id)}
+    changed, created = [], []
+    for skill_id in existing.keys() | evidence.keys():
         rows = evidence.get(skill_id, [])
         current = existing.get(skill_id)
-        if not rows:
-            if current is not None:
-                gone.append(current.pk)
-            continue
         score, weight_sum = sums_of(rows)
-        value = score / weight_sum
+        value = score / weight_sum if weight_sum else 0.0
         level = level_of(value, len(rows)) or 0
         if current is None:
             created.append(SkillMastery(user_id=user_id, skill_id=skill_id, value=value, level=level,
@@ -257,18 +236,15 @@ def recompute(user_id, skill_ids, *, now=None):
     SkillMastery.objects.bulk_create(created)
     SkillMastery.objects.bulk_update(
         changed, ["value", "level", "evidence", "score_sum", "weight_sum", "previous", "updated_at"])
-    if gone:
-        SkillMastery.objects.filter(pk__in=gone).delete()
 
 
 def rebuild():
-    """Recompute everyone's evidence and mastery by replaying their graded attempts in the order
-    they were finished, as grading wrote them; returns the number of people."""
+    """Recompute everyone's mastery by replaying their graded attempts in the order they were
+    finished, as grading added them; returns the number of people."""
     people = 0
     user_ids = Attempt.objects.filter(status=AttemptStatus.FINISHED).values_list("user_id", flat=True).distinct()
     for user_id in user_ids.order_by("user_id").iterator():
         with transaction.atomic():
-            SkillEvidence.objects.filter(user_id=user_id).delete()
             SkillMastery.objects.filter(user_id=user_id).delete()
             for attempt_id in (Attempt.objects.filter(user_id=user_id, status=AttemptStatus.FINISHED)
                                .order_by("finished_at", "pk").values_list("pk", flat=True)):

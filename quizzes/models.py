@@ -424,22 +424,6 @@ class GradeChange(models.Model):
         ordering = ["changed_at", "pk"]
 
 
-class SkillEvidence(models.Model):
-    """One graded answer as evidence of one skill: the fraction of its points it earned (for an
-    essay criterion, of that criterion's), its weight (difficulty) and when it was graded.
-    Written with the attempt's grade, replaced when it is regraded (quizzes.mastery)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    skill = models.ForeignKey("content.Skill", on_delete=models.CASCADE, related_name="+")
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")
-    fraction = models.FloatField()
-    weight = models.FloatField()
-    graded_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["user", "skill", "graded_at"], name="quizzes_evidence_by_skill")]
-
-
 class SkillMastery(models.Model):
     """A person's mastery of a skill (quizzes.mastery says how it is computed), kept up to date
     in the grading transaction so pages and reports only read it."""
@@ -459,4 +443,6 @@ class SkillMastery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "skill"], name="quizzes_mastery_once")]
-        indexes = [models.Index(fields=["skill", "level"], name="quizzes_mastery_by_skill")]
+        indexes = [models.Index(fields=["skill", "level"], name="quizzes_mastery_by_skill"),
+                   # the newest change, read by HR's heatmap summary (hr.skill_summary)
+                   models.Index(fields=["updated_at"], name="quizzes_mastery_by_change")]

@@ -27,8 +27,8 @@ from courses.queries import course_state, module_state
 from . import models
 
 __all__ = [
-    "access_refusal", "attempt_for_grading", "can_start", "quiz_page_state", "question_to_answer", "quiz_grade",
-    "store_answer",
+    "access_refusal", "attempt_for_grading", "can_start", "claim_grade", "quiz_page_state", "question_to_answer",
+    "quiz_grade", "store_answer",
 ]
 
 
@@ -122,7 +122,41 @@ def attempt_for_grading(attempt_id, *, user=None):
     (whether passing its quiz completes a module)."""
     sql = _sql(owned=user is not None, lock=connection.features.has_select_for_update_of)
     params = [True, CompletionRule.ASSESSMENT.value, attempt_id] + ([user.pk] if user is not None else [])
-    return next(iter(models.Attempt.objects.raw(sql, params)), None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names, converters = _attempt_columns()
+    values = list(row[: len(names)])
+    for index, convert in converters:
+        values[index] = convert(values[index])
+    attempt = models.Attempt.from_db(connection.alias, names, values)
+    (attempt.pass_mark, attempt.quiz_path, attempt.total, attempt.ungraded, attempt.manual,
+     attempt.completes_module) = row[len(names):]
+    return attempt
+
+
+@cache
+def _attempt_columns():
+    """The attempt's field names in `_sql`'s order, and (index, converter) of each field whose
+    database value needs converting, as the ORM would (a raw queryset re-derives them per query)."""
+    fields = models.Attempt._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(models.Attempt._meta.db_table)
+        chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if chain:
+            converters.append((index, _chained(chain, column)))
+    return [field.attname for field in fields], converters
+
+
+def _chained(chain, expression):
+    def convert(value):
+        for converter in chain:
+            value = converter(value, expression, connection)
+        return value
+    return convert
 
 
 @cache
@@ -174,6 +208,21 @@ def store_answer(question_id, *, response, saved_at, score):
     params = [fields[name].get_db_prep_save(values[name], connection) for name in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, question_id, models.AttemptStatus.IN_PROGRESS.value])
+        return cursor.rowcount == 1
+
+
+def claim_grade(attempt_id, *, was, finished_at, finished_by, score, percent, passed):
+    """Finish the attempt with its grade if its status is still `was`; whether it was written
+    (False: another writer changed it first)."""
+    fields = {name: models.Attempt._meta.get_field(name)
+              for name in ("finished_at", "finished_by", "score", "percent", "passed")}
+    values = {"finished_at": finished_at, "finished_by": finished_by, "score": score, "percent": percent,
+              "passed": passed}
+    sql = _names("UPDATE {attempts} SET status = %s, finished_at = %s, finished_by = %s, score = %s, percent = %s,"
+                 " passed = %s WHERE id = %s AND status = %s")
+    params = [fields[name].get_db_prep_save(values[name], connection) for name in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [models.AttemptStatus.FINISHED.value, *params, attempt_id, was])
         return cursor.rowcount == 1
 
 

@@ -330,7 +330,7 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
         assert _answer(client, attempt, question.position, right_answer(question.spec)).status_code == 200
     # session, user, savepoint, attempt (locked, with its quiz's pass mark, the sum of the
     # scores given as answers were saved and whether it completes a module), claim with the
-    # grade, its scored questions with their skills (none here: no mastery to write), release
+    # grade, the mastery upsert from its scored questions and their skills (none here), release
     # (not passed: no certificate look-up)
     with django_assert_num_queries(7):
         client.post(reverse("quizzes:submit", args=[attempt.pk]))

@@ -1,6 +1,6 @@
-"""Mastery of skills: evidence is written with each grade (automatic or by a grader) and the
-person's mastery of the skills touched is recomputed in the same transaction; a regrade
-replaces the attempt's evidence; `rebuild_mastery` computes the same from the attempts."""
+"""Mastery of skills: each grade (automatic or by a grader) adds its answers' evidence to the
+person's mastery in the same transaction; a regrade recomputes it from the person's attempts;
+`rebuild_mastery` computes the same from the attempts."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from content.models import Skill, SkillArea
 from courses import api as courses_api
 from quizzes import api, marking, mastery
-from quizzes.models import Question, SkillEvidence, SkillMastery
+from quizzes.models import Attempt, Question, SkillMastery
 from tests.conftest import INSTRUCTORS, make_user
 
 
@@ -66,7 +66,7 @@ def test_the_rule_weighs_hard_questions_more_and_old_answers_less():
     assert [mastery.level_of(v, 3) for v in (0.39, 0.4, 0.65, 0.85)] == [0, 1, 2, 3]
 
 
-def test_grading_writes_evidence_and_mastery_in_the_same_transaction(skilled_quiz, skills):
+def test_grading_adds_the_evidence_to_mastery_in_the_same_transaction(skilled_quiz, skills):
     _tree, quiz = skilled_quiz
     person = enrolled(quiz)
     take(quiz, person, right={"c1", "c2"})  # c3 (easy) wrong
@@ -86,32 +86,54 @@ def test_an_essay_criterion_evidences_its_own_skill_and_a_regrade_replaces_it(pr
     attempt = api.start_attempt(person, quiz)
     api.submit_attempt(person, attempt.pk)
     essay = attempt.questions.get()
-    assert not SkillEvidence.objects.exists()  # nothing until a grader grades it
+    assert not SkillMastery.objects.exists()  # nothing until a grader grades it
     grader = make_user("teacher@example.com", INSTRUCTORS)
     marking.grade_essay(grader, essay.pk, {"levels": {"numbers": 1}})
-    assert list(SkillEvidence.objects.values_list("skill__slug", "fraction")) == [("data-analysis", 0.5)]
+    assert list(SkillMastery.objects.values_list("skill__slug", "value", "evidence")) == [("data-analysis", 0.5, 1)]
     marking.grade_essay(grader, essay.pk, {"levels": {"numbers": 2}}, reason="Read the appendix")
-    assert list(SkillEvidence.objects.values_list("skill__slug", "fraction")) == [("data-analysis", 1.0)]
     row = SkillMastery.objects.get(user=person)
-    assert (row.value, row.evidence, row.previous) == (1.0, 1, 0.5)
+    assert (row.skill.slug, row.value, row.evidence, row.previous) == ("data-analysis", 1.0, 1, 0.5)
+
+
+def test_a_regrade_after_a_question_lost_its_skill_empties_that_skill_for_hr_to_see(practice_quiz, skills):
+    from hr.skill_summary import digest_of
+
+    _tree, quiz = practice_quiz(ESSAY)
+    question = Question.objects.get(key="plan")
+    question.skills.set([skills["campaign-planning"]])
+    question.save()
+    person = enrolled(quiz)
+    attempt = api.start_attempt(person, quiz)
+    api.submit_attempt(person, attempt.pk)
+    grader = make_user("teacher@example.com", INSTRUCTORS)
+    essay = attempt.questions.get()
+    marking.grade_essay(grader, essay.pk, {"levels": {"numbers": 2}})
+    assert dict(SkillMastery.objects.values_list("skill__slug", "evidence")) == {
+        "data-analysis": 1, "campaign-planning": 1}
+    before = digest_of([])
+    question.skills.clear()
+    question.save()
+    marking.grade_essay(grader, essay.pk, {"levels": {"numbers": 1}}, reason="Recounted")
+    rows = {row.skill.slug: row for row in SkillMastery.objects.select_related("skill")}
+    assert (rows["campaign-planning"].evidence, rows["campaign-planning"].level) == (0, 0)
+    assert (rows["data-analysis"].value, rows["data-analysis"].previous) == (0.5, 1.0)
+    assert digest_of([]) != before
 
 
 def test_an_attempt_added_to_the_running_sums_gives_the_rule_over_all_evidence(skilled_quiz, skills):
     _tree, quiz = skilled_quiz
     person = enrolled(quiz)
     take(quiz, person, {"c1", "c2", "c3"})
-    for row in SkillEvidence.objects.filter(user=person):  # that attempt was graded two half-lives ago
-        row.graded_at -= timedelta(days=180)
-        row.save()
-    mastery.recompute(person.pk, {s.pk for s in skills.values()})
+    Attempt.objects.update(finished_at=timezone.now() - timedelta(days=180))  # graded two half-lives ago
+    mastery.recompute(person.pk)
     take(quiz, person, set())  # all wrong today: added by the grading upsert
     data = SkillMastery.objects.get(user=person, skill=skills["data-analysis"])
     # the old answers weigh a quarter: (3.25 / 4) / (3.25 / 4 + 3.25)
     assert (data.value, data.level, data.evidence, data.previous) == (pytest.approx(0.2), 0, 6, 1.0)
+    evidence = mastery.evidence_of_person(person.pk)
     for row in SkillMastery.objects.filter(user=person):
-        evidence = list(SkillEvidence.objects.filter(user=person, skill=row.skill_id)
-                        .values_list("fraction", "weight", "graded_at"))
-        assert row.value == pytest.approx(mastery.value_of(evidence)) and row.evidence == len(evidence)
+        mine = [(fraction, weight, at) for _u, skill, _a, fraction, weight, at in evidence if skill == row.skill_id]
+        assert row.value == pytest.approx(mastery.value_of(mine)) and row.evidence == len(mine)
 
 
 def test_rebuilding_from_the_attempts_gives_what_grading_wrote(skilled_quiz, practice_quiz):
@@ -125,12 +147,9 @@ def test_rebuilding_from_the_attempts_gives_what_grading_wrote(skilled_quiz, pra
                 SkillMastery.objects.values_list("user_id", "skill_id", "value", "level", "evidence")}
 
     written = mastery_rows()
-    evidence = sorted(SkillEvidence.objects.values_list("user_id", "skill_id", "attempt_id", "fraction", "weight"))
     SkillMastery.objects.update(value=0, level=0)
     call_command("rebuild_mastery", stdout=open("/dev/null", "w"))
     assert mastery_rows() == written
-    assert sorted(SkillEvidence.objects.values_list("user_id", "skill_id", "attempt_id", "fraction",
-                                                    "weight")) == evidence
 
 
 @pytest.mark.parametrize("history", [1, 8])
@@ -142,9 +161,9 @@ def test_submitting_costs_the_same_queries_whatever_the_history(
         take(quiz, person, right={"c1"})
     attempt = api.start_attempt(person, quiz)
     client.force_login(person)
-    # … the submit of test_attempts' budget, then: the evidence insert from the scored questions
-    # and their skills, and one upsert of the person's mastery from it
-    with django_assert_num_queries(8):
+    # … the submit of test_attempts' budget, with the upsert of the person's mastery from the
+    # scored questions and their skills
+    with django_assert_num_queries(7):
         client.post(f"/zh-hans/quizzes/attempts/{attempt.pk}/submit/")
 
 
