@@ -10,13 +10,17 @@ reading it costs one cache round trip (the version and the outline together).
 
 An in-process cache is not shared between an app server's workers: one that did not handle the
 change keeps its copy for at most COURSE_OUTLINE_CACHE_SECONDS (with REDIS_URL there is one
-cache and no such delay). A reader that finds its page missing from a copy rebuilds it, and
-writes (courses.api) always read a fresh outline.
+cache and no such delay). A reader that finds its page missing from a copy rebuilds it. Writes
+(courses.api, starting a quiz) read a fresh outline: the cached copy only if its stamp, what
+the database held when it was built, is still what the database holds (one query), else one
+built now; so no cache, shared or not, can let a lock be judged on an out-of-date course.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
+from django.db import connection
 from wagtail.models import Page, PageViewRestriction
 
 from content import cache_keys
@@ -31,6 +35,7 @@ class Outline:
     lessons: dict  # parent path → its live lessons in order, bodies not loaded
     hidden: frozenset = field(default_factory=frozenset)  # live lessons in restricted sections
     translations: dict = field(default_factory=dict)  # translation key → {language: URL}
+    stamp: tuple = ()  # `stamp(course path)`, read just before it was built
 
     def module_at(self, path):
         return next((module for module in self.modules if module.path == path), None)
@@ -91,13 +96,38 @@ def build_outline(course):
 
 
 def outline_at(course_path, *, fresh=False):
-    """The outline of the course at `course_path`, from the cache unless `fresh`."""
+    """The outline of the course at `course_path`, from the cache. With `fresh`, only a copy
+    whose stamp matches the database now, else one built now."""
     key = cache_keys.outline_key(course_path)
-    if fresh:
-        outline, version = None, cache_keys.current_version()
-    else:
-        outline, version = cache_keys.read(key)
-    if outline is None:
-        outline = build_outline(models.CoursePage.objects.select_related("locale").get(path=course_path))
-        cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS)
+    outline, version = cache_keys.read(key)
+    now = stamp(course_path) if fresh or outline is None else None
+    if outline is not None and (not fresh or outline.stamp == now):
+        return outline
+    # The stamp is read before the rows: a change committed while they are read makes the
+    # database differ from it, so a fresh read rebuilds rather than trust this copy.
+    outline = build_outline(models.CoursePage.objects.select_related("locale").get(path=course_path))
+    outline.stamp = now
+    cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS)
     return outline
+
+
+def stamp(course_path):
+    """What an outline is built from, as the database holds it now: each page of the course's
+    tree (id, path, live, when last published) and the path of every privacy restriction.
+    Publishing sets the time (a new prerequisite, lesson or title is published), unpublishing
+    the live flag, moving the paths, deleting the rows; so equal stamps mean the same modules,
+    lessons, prerequisites and privacy. One query, of ~0.1 ms for a 50-page course."""
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(), [course_path + "%"])
+        return tuple(map(tuple, cursor.fetchall()))
+
+
+@cache
+def _stamp_sql():
+    qn = connection.ops.quote_name
+    pages, restrictions = qn(Page._meta.db_table), qn(PageViewRestriction._meta.db_table)
+    return (  # tree paths are [0-9A-Z]: nothing to escape in the LIKE prefix
+        f"SELECT 0, id, path, live, last_published_at FROM {pages} WHERE path LIKE %s"
+        f" UNION ALL SELECT 1, r.id, p.path, NULL, NULL FROM {restrictions} r JOIN {pages} p ON p.id = r.page_id"
+        " ORDER BY 1, 2"
+    )

@@ -319,10 +319,10 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     client.force_login(trainee)
     client.get(setup.quiz.url)
     # session, user, quiz, attempts so far, parent module (its class from the cached content
-    # type), module lock on a fresh outline (course, privacy, modules, lessons, translations; the
+    # type), module lock on the cached outline whose stamp matches the database (one query; the
     # learner's lessons, completions and enrolments in one query), seen questions, draws,
     # candidates, questions, answers, insert attempt, insert questions, savepoints
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(19):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, the question with its attempt's state, update (answer and its score)
