@@ -83,3 +83,13 @@ bench-cluster: messages
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
 	$(PY) bench/cluster.py --database-url "$$url" $(BENCH_ARGS)
+
+# How cost grows (bench/scale.py; docs/performance.md "Scale"): 10,000 then 100,000 trainees,
+# SQLite, then PostgreSQL as for `make bench` (database oa_scalebench on that server, dropped
+# after). Needs ~20 GB free under /tmp and about an hour. Options: BENCH_ARGS=...
+.PHONY: bench-scale
+bench-scale: messages
+	$(PY) bench/scale.py --db sqlite $(BENCH_ARGS); sqlite=$$?; \
+	case "$$DATABASE_URL" in postgres*) url="$$DATABASE_URL";; *) url="$$(bash .ci/start-postgres)";; esac; \
+	$(PY) bench/scale.py --db postgres --database-url "$$url" $(BENCH_ARGS); postgres=$$?; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0

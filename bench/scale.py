@@ -65,7 +65,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                        help="postgres: the database to create afresh (dropped first if it exists)")
+                        help="postgres: the server, and the database oa_scale… to create afresh (dropped first "
+                             "if it exists; oa_scalebench unless the URL names one starting oa_scale)")
     parser.add_argument("--sizes", default="10000,100000", help="trainees to grow to, in turn")
     parser.add_argument("--page-requests", type=int, default=300, help="dashboard and lesson requests per size")
     parser.add_argument("--quiz-trainees", type=int, default=100, help="fresh attempts per size (20 saves each)")
@@ -95,10 +96,13 @@ def fresh_database(kind, url, keep):
         return
     import psycopg
 
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("--db postgres needs --database-url (or DATABASE_URL) naming a PostgreSQL server")
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    if not url.startswith(("postgres://", "postgresql://")) or not name.startswith("oa_scale"):
-        sys.exit("--db postgres needs --database-url naming a database oa_scale…, which is dropped and created")
+    if not name.startswith("oa_scale"):  # never drop someone's database: ours is oa_scale…
+        name = "oa_scalebench"
+        url = urlunsplit(parts._replace(path=f"/{name}"))
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -682,7 +686,7 @@ def report(args, facts, sizes, measured, stamp):
     k = lambda n: f"{n // 1000:,} k" if n % 1000 == 0 else f"{n:,}"  # noqa: E731
     head = "| endpoint | " + " | ".join(f"{k(s)}: queries | p50 ms | p99 ms" for s in sizes) + " | budget |"
     lines = [head, "|---|" + "---:|---:|---:|" * len(sizes) + "---|"]
-    constant = True
+    constant, passed = True, True
     for name in names:
         cells, verdicts = [], []
         for size in sizes:
@@ -693,6 +697,7 @@ def report(args, facts, sizes, measured, stamp):
                 verdicts.append(r.percentile(99) < BUDGETS[name] and not r.errors)
         counts = {frozenset(measured[s]["results"][name].queries) for s in sizes}
         constant &= len(counts) == 1
+        passed &= all(verdicts)
         budget = (f"p99 < {BUDGETS[name]} ms: {'PASS' if all(verdicts) else 'FAIL'}" if name in BUDGETS
                   else "— (measured)")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {budget} |")
@@ -708,6 +713,7 @@ def report(args, facts, sizes, measured, stamp):
                      f"{e['bare']:.1f} s = {bare:,.0f} rows/s; **{share:.2f}×**")
     lines.append("| compliance CSV export (full) | " + " | ".join(cells)
                  + f" | ≥ {EXPORT_SHARE}× the bare loop: {'PASS' if all(verdicts) else 'FAIL'} |")
+    passed &= all(verdicts) and constant
     export_counts = {frozenset(measured[s]["export"]["queries"]) for s in sizes}
     lines += ["", f"Queries constant: {'yes' if constant else 'no'} (pages); export "
                   f"{'constant' if len(export_counts) == 1 else 'grows'} "
@@ -729,7 +735,7 @@ def report(args, facts, sizes, measured, stamp):
         for name, r in m["results"].items():
             if r.errors:
                 lines.append(f"{name}: {r.errors} errors, first: {r.first_error}")
-    return "\n".join(lines)
+    return "\n".join(lines), passed
 
 
 def main(argv=None):
@@ -773,16 +779,17 @@ def main(argv=None):
             print(f"measured at {size:,}", file=sys.stderr)
         stamp = datetime.now(dt_timezone.utc).strftime("%Y%m%d-%H%M%SZ")
         about = machine()
+        table, passed = report(args, facts, sizes, measured, stamp)
         text = "\n".join([
             f"# scale, {args.db}, {stamp}: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB; "
             f"{facts['vendor']} {facts['version']}; in process (Django test client); "
             f"{args.page_requests} dashboard and lesson requests, {args.quiz_trainees} fresh attempts × 20 saves, "
             f"{args.hr_requests} matrix pages, best of {args.repeats} exports per size",
-            f"# {command_line()}", "", report(args, facts, sizes, measured, stamp)])
+            f"# {command_line()}", "", table])
         print(text)
         (args.output / f"scale-{args.db}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
         connection.close()
-    return 0
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
