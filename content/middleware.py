@@ -16,8 +16,9 @@ from django.http import HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from wagtail.views import serve as wagtail_serve
 
-from . import cache_keys, fallback
+from . import cache_keys, fallback, site_cache
 
 MAX_PATH = 200  # longer paths are never catalog-like pages; they skip the cache unhashed
 MAX_LEARNED = 1000  # opted-in URLs remembered per process (a few per site and language)
@@ -95,3 +96,20 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             if page is not None:
                 return HttpResponseRedirect(fallback.in_language_url(page, request.path_info.split("/")[1]))
         return super().process_response(request, response)
+
+
+class CachedRouteMiddleware:
+    """Wagtail's page routing from the cache for pages that opt in (content.site_cache). It
+    acts where the view is known, so only Wagtail's `serve` view is touched, after the language
+    has been set from the URL and before the view routes the request itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_func is wagtail_serve and request.method in ("GET", "HEAD"):
+            site_cache.route(request, view_args[0] if view_args else view_kwargs.get("path", ""))
+        return None

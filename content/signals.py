@@ -1,6 +1,6 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Locale, Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.signals import copy_for_translation_done, page_published, page_unpublished, post_page_move
 
 from . import cache_keys, translations
@@ -17,10 +17,16 @@ from .models import Skill, SkillArea
 @receiver(post_delete, sender=Skill)
 @receiver(post_save, sender=SkillArea)
 @receiver(post_delete, sender=SkillArea)
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+@receiver(post_save, sender=Locale)
+@receiver(post_delete, sender=Locale)
 def empty_page_caches(sender, **kwargs):
     """Whatever changes which pages are live, where they sit or who may see them empties the
-    anonymous page cache and the course outlines (courses.outline), which share its version;
-    so does any change to the skills framework, whose public page (/<lang>/skills/) is cached too."""
+    anonymous page cache, the course outlines (courses.outline) and the cached routes
+    (content.site_cache), which share its version; so does any change to the skills framework,
+    whose public page (/<lang>/skills/) is cached too, and to the sites and locales, which the
+    routes' per-request check does not read."""
     cache_keys.advance_version()
 
 

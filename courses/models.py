@@ -17,6 +17,7 @@ from wagtail.models import Page, PageManager, PageQuerySet
 
 from content.blocks import LessonBodyBlock
 from content.markdown import render_markdown
+from content.site_cache import CachedRouteMixin
 
 from . import queries
 
@@ -30,7 +31,7 @@ class CourseTreeQuerySet(PageQuerySet):
 CourseTreeManager = PageManager.from_queryset(CourseTreeQuerySet)
 
 
-class CatalogPage(Page):
+class CatalogPage(CachedRouteMixin, Page):
     """The site's root in each language: the list of courses."""
 
     intro = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
@@ -69,7 +70,7 @@ class CatalogPage(Page):
         return super().route(request, path_components)
 
 
-class CoursePage(Page):
+class CoursePage(CachedRouteMixin, Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     intro = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
 
@@ -95,7 +96,7 @@ class CompletionRule(models.TextChoices):
     ASSESSMENT = "assessment", _("Its assessment passed")
 
 
-class ModulePage(Page):
+class ModulePage(CachedRouteMixin, Page):
     introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
     learning_objectives = models.TextField(
         _("learning objectives"), blank=True, help_text=_("One objective per line.")
@@ -151,7 +152,7 @@ class ModulePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(CachedRouteMixin, Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=15)
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)

@@ -305,6 +305,11 @@ def lesson_context(lesson, user):
     learner = learner_of(user)
     course, card = _module_state(outline, module, learner)
     lessons = lesson_cards(outline, module_path, learner.lessons)
+    if not any(c.page.pk == lesson.pk for c in lessons):
+        # A lesson in a private section (Wagtail has let this reader in) is not listed, the
+        # sidebar shows it among the listed ones all the same.
+        lessons.append(Card(page=lesson, done=lesson.translation_key in learner.lessons))
+        lessons.sort(key=lambda c: c.page.path)
     index = next(i for i, c in enumerate(lessons) if c.page.pk == lesson.pk)
     return {
         "module": module,

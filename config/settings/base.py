@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "content.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "content.middleware.LocaleMiddleware",
+    "content.middleware.CachedRouteMiddleware",  # Wagtail routing from a checked copy (content.site_cache)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
