@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,15 +28,19 @@ from .models import (
     Attempt,
     AttemptQuestion,
     AttemptStatus,
-    Question,
     QuizPage,
     ReviewPolicy,
 )
 from .queries import (
     access_refusal,
     attempt_for_grading,
+    attempt_question_values,
     can_start,
     claim_grade,
+    draw_candidates,
+    drawn_questions,
+    insert_attempt,
+    insert_attempt_questions,
     question_to_answer,
     quiz_grade,
     store_answer,
@@ -84,54 +88,46 @@ def grace():
 # Starting -----------------------------------------------------------------------------------
 
 def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
-    """Resume the open attempt, or start a new one with a fresh draw, frozen as it is now."""
+    """Resume the open attempt, or start a new one with a fresh draw, frozen as it is now.
+
+    What needs no lock is done before the write transaction: the access check, the draw and
+    the frozen questions. The transaction (on SQLite it holds the one writer lock) only reads
+    the attempts again, checks the limits and inserts; parallel starts are settled by the
+    unique constraints (one open attempt per quiz, one row per attempt number)."""
     now = now or timezone.now()
     _check_course_access(user, quiz)
+    attempts = _attempts_at(user, quiz)
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    if open_attempt is not None and not is_past_deadline(open_attempt, now):
+        return open_attempt  # a second tab, a double click: nothing to lock or write
+    if open_attempt is None and (reason := can_start(user, quiz, now=now, attempts=attempts)):
+        raise QuizError(reason)  # before the draw: refusals cost no draw
+    questions, max_score = _frozen_draw(quiz, user)
     with transaction.atomic():
-        attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
+        attempts = _attempts_at(user, quiz)
         open_attempt = next((a for a in attempts if a.is_open), None)
+        if open_attempt is not None and is_past_deadline(open_attempt, now):
+            grading = attempt_for_grading(open_attempt.pk)
+            if grading.is_open:  # else a parallel start finished it
+                _finish(grading, now, "deadline")
+            attempts = _attempts_at(user, quiz)
+            open_attempt = next((a for a in attempts if a.is_open), None)  # that start's new attempt
         if open_attempt is not None:
-            if is_past_deadline(open_attempt, now):
-                _finish(attempt_for_grading(open_attempt.pk), now, "deadline")
-                attempts = list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
-            else:
-                return open_attempt
-        reason = can_start(user, quiz, now=now, attempts=attempts)
-        if reason:
+            return open_attempt
+        if reason := can_start(user, quiz, now=now, attempts=attempts):
             raise QuizError(reason)
-        questions = _draw(quiz, user)
-        if not questions:
-            raise QuizError(_("This quiz has no questions yet."))
         limit = quiz.time_limit_minutes * float(getattr(user, "time_multiplier", 1) or 1)
-        try:
-            with transaction.atomic():
-                attempt = Attempt.objects.create(
-                    user=user,
-                    quiz=quiz,
-                    quiz_key=quiz.translation_key,
-                    number=max((a.number for a in attempts), default=0) + 1,
-                    deadline=now + timedelta(minutes=limit) if limit else None,
-                    max_score=sum((q.points for q in questions), Decimal("0")),
-                )
-        except IntegrityError:  # a second tab started one at the same moment: use it
+        attempt = Attempt(user=user, quiz=quiz, quiz_key=quiz.translation_key,
+                          number=max((a.number for a in attempts), default=0) + 1,
+                          deadline=now + timedelta(minutes=limit) if limit else None, max_score=max_score)
+        if not insert_attempt(attempt):  # a second tab started one at the same moment: use it
             return Attempt.objects.get(user=user, quiz_key=quiz.translation_key, status=AttemptStatus.IN_PROGRESS)
-        AttemptQuestion.objects.bulk_create(
-            AttemptQuestion(
-                attempt=attempt,
-                position=position,
-                question=question,
-                question_key=question.translation_key,
-                revision_id=question.latest_revision_id,
-                spec=freeze(question, shuffle=quiz.shuffle_choices),
-                # unanswered; save_answer scores each answer, except an SQL lab's (None): its
-                # queries run once, at submit, so saving stays cheap whoever hammers it; and an
-                # essay's, which a grader scores
-                score=None if question.question_type in GRADED_AT_SUBMIT | GRADED_BY_PERSON else Decimal("0"),
-                manual=question.question_type in GRADED_BY_PERSON,
-            )
-            for position, question in enumerate(questions, start=1)
-        )
+        insert_attempt_questions(attempt.pk, questions)
     return attempt
+
+
+def _attempts_at(user, quiz):
+    return list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
 
 
 def _check_course_access(user, quiz):
@@ -140,33 +136,56 @@ def _check_course_access(user, quiz):
         raise QuizError(reason)
 
 
+def _frozen_draw(quiz, user):
+    """The new attempt's questions, drawn and frozen, as rows ready to insert, and their
+    points added up."""
+    questions = _draw(quiz, user)
+    if not questions:
+        raise QuizError(_("This quiz has no questions yet."))
+    rows = [
+        attempt_question_values(
+            position=position,
+            question=question.id,
+            question_key=question.translation_key,
+            revision=question.latest_revision_id,
+            spec=freeze(question, shuffle=quiz.shuffle_choices, answers=question.answer_data),
+            # unanswered; save_answer scores each answer, except an SQL lab's (None): its
+            # queries run once, at submit, so saving stays cheap whoever hammers it; and an
+            # essay's, which a grader scores
+            score=None if question.question_type in GRADED_AT_SUBMIT | GRADED_BY_PERSON else Decimal("0"),
+            manual=question.question_type in GRADED_BY_PERSON,
+        )
+        for position, question in enumerate(questions, start=1)
+    ]
+    return rows, sum((q.points for q in questions), Decimal("0"))
+
+
 def _draw(quiz, user):
-    """Questions for a new attempt: per draw rule, unseen questions first, then the rest."""
-    seen = set(
-        AttemptQuestion.objects.filter(attempt__user=user, attempt__quiz_key=quiz.translation_key)
-        .values_list("question_key", flat=True)
-    )
+    """Questions for a new attempt (`DrawnQuestion`s): per draw rule, unseen questions first,
+    then the rest."""
+    pools = {}
+    for draw_id, count, question_id, seen in draw_candidates(quiz, user):
+        pools.setdefault(draw_id, (count, []))[1].append((question_id, bool(seen)))
     rng = random.SystemRandom()
     chosen, chosen_ids = [], set()
-    for draw in quiz.draws.all().select_related("bank"):
-        candidates = Question.objects.filter(bank=draw.bank, locale_id=quiz.locale_id, live=True)
-        if draw.tag:
-            candidates = candidates.filter(tags__name=draw.tag)
-        pool = [c for c in candidates.values_list("id", "translation_key") if c[0] not in chosen_ids]
+    for count, candidates in pools.values():  # in the quiz's order of draws
+        pool = [c for c in candidates if c[0] not in chosen_ids]
         rng.shuffle(pool)
-        pool.sort(key=lambda c: c[1] in seen)  # stable: unseen first, each group shuffled
-        picked = [c[0] for c in pool[: draw.count]]
+        pool.sort(key=lambda c: c[1])  # stable: unseen first, each group shuffled
+        picked = [c[0] for c in pool[:count]]
         chosen_ids.update(picked)
         chosen.extend(picked)
-    by_id = Question.objects.prefetch_related("answers").in_bulk(chosen)
+    by_id = drawn_questions(chosen)
     return [by_id[pk] for pk in chosen]
 
 
-def freeze(question, *, shuffle=True):
-    """The attempt's private copy of a question: rendered text, answers with random tokens,
-    and the order the trainee sees them in."""
+def freeze(question, *, shuffle=True, answers=None):
+    """The attempt's private copy of a question (a `Question`, or a `DrawnQuestion` with its
+    `answers` data, which this changes): rendered text, answers with random tokens, and the
+    order the trainee sees them in."""
     rng = random.SystemRandom()
-    answers = [a.as_data() for a in question.answers.all()]
+    if answers is None:
+        answers = [a.as_data() for a in question.answers.all()]
     stem, values = question.stem, None
     if question.question_type == "calculated":  # this attempt's own numbers, frozen with it
         stem, values, answers = frozen_variant(question.stem, question.calculation, answers, rng)

@@ -13,12 +13,14 @@ converted by the models' own fields.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from taggit.models import Tag
 from wagtail.models import Page
 
 from courses.models import CompletionRule, ModulePage
@@ -28,7 +30,7 @@ from . import models
 
 __all__ = [
     "access_refusal", "attempt_for_grading", "can_start", "claim_grade", "quiz_page_state", "question_to_answer",
-    "quiz_grade", "store_answer",
+    "quiz_grade", "store_answer", "draw_candidates", "drawn_questions", "insert_attempt", "insert_attempt_questions",
 ]
 
 
@@ -230,3 +232,155 @@ def claim_grade(attempt_id, *, was, finished_at, finished_by, score, percent, pa
 def _names(sql):
     qn = connection.ops.quote_name
     return sql.format(questions=qn(models.AttemptQuestion._meta.db_table), attempts=qn(models.Attempt._meta.db_table))
+
+
+# Starting: the draw's reads and the attempt's inserts -------------------------------------------
+
+def draw_candidates(quiz, user):
+    """(draw id, its count, question id, whether `user` met the question in an earlier attempt
+    at the quiz) for each live question of the quiz's language that each draw may take, draws
+    in the quiz's order. One statement where the ORM ran one per draw plus the seen keys."""
+    key = models.Attempt._meta.get_field("quiz_key").get_db_prep_value(quiz.translation_key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_candidates_sql(), [user.pk, key, quiz.pk, quiz.locale_id, True])
+        return cursor.fetchall()
+
+
+@cache
+def _candidates_sql():
+    qn = connection.ops.quote_name
+    draws, questions, tagged, tags = (qn(model._meta.db_table) for model in (
+        models.QuizDraw, models.Question, models.QuestionTag, Tag))
+    return _names(
+        f"SELECT d.id, d.count, q.id, q.translation_key IN (SELECT x.question_key FROM {{questions}} x"
+        f"  JOIN {{attempts}} a ON a.id = x.attempt_id WHERE a.user_id = %s AND a.quiz_key = %s)"
+        f" FROM {draws} d JOIN {questions} q ON q.bank_id = d.bank_id"
+        f" WHERE d.quiz_id = %s AND q.locale_id = %s AND q.live = %s AND (d.tag = '' OR EXISTS"
+        f"  (SELECT 1 FROM {tagged} t JOIN {tags} g ON g.id = t.tag_id"
+        f"   WHERE t.content_object_id = q.id AND g.name = d.tag))"
+        f" ORDER BY d.sort_order, d.id"
+    )
+
+
+@dataclass
+class DrawnQuestion:
+    """What starting an attempt reads of a question: the fields `api.freeze` uses, and its
+    answers as `QuestionAnswer.as_data` gives them."""
+
+    id: int
+    translation_key: object
+    latest_revision_id: int | None
+    key: str
+    question_type: str
+    stem: str
+    explanation: str
+    points: object
+    units: str
+    calculation: object
+    lab: object
+    essay: object
+    answer_data: list
+
+
+QUESTION_FIELDS = ("id", "translation_key", "latest_revision", "key", "question_type", "stem", "explanation",
+                   "points", "units", "calculation", "lab", "essay")
+
+
+def drawn_questions(ids):
+    """{id: DrawnQuestion} of the questions `ids`, with their answers in order: two statements,
+    values converted by the models' fields, no model instances."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    sql, converters = _question_columns()
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(marks=marks), list(ids))
+        for row in cursor.fetchall():
+            values = list(row)
+            for index, convert in converters:
+                values[index] = convert(values[index])
+            found[values[0]] = DrawnQuestion(*values, answer_data=[])
+        cursor.execute(_answers_sql().format(marks=marks), list(ids))
+        for question_id, pk, text, fraction, feedback, match, tolerance in cursor.fetchall():
+            found[question_id].answer_data.append({
+                "id": pk, "text": text, "fraction": float(fraction), "feedback": feedback, "match": match,
+                "tolerance": float(tolerance) if tolerance is not None else None})
+    return found
+
+
+@cache
+def _question_columns():
+    qn = connection.ops.quote_name
+    fields = [models.Question._meta.get_field(name) for name in QUESTION_FIELDS]
+    table = models.Question._meta.db_table
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(table)
+        chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if chain:
+            converters.append((index, _chained(chain, column)))
+    columns = ", ".join(qn(field.column) for field in fields)
+    return f"SELECT {columns} FROM {qn(table)} WHERE id IN ({{marks}})", converters
+
+
+@cache
+def _answers_sql():
+    qn = connection.ops.quote_name
+    return (f"SELECT question_id, id, text, fraction, feedback, {qn('match')}, tolerance"
+            f" FROM {qn(models.QuestionAnswer._meta.db_table)} WHERE question_id IN ({{marks}})"
+            " ORDER BY question_id, sort_order, id")
+
+
+def insert_attempt(attempt):
+    """Insert the unsaved `attempt` unless a unique constraint refuses it (another open attempt
+    at the quiz, or its number taken by a parallel start); whether it was inserted (it then
+    has its id). One statement: no savepoint to roll back to."""
+    fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_attempt_sql(), values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    attempt.pk = row[0]
+    attempt._state.adding, attempt._state.db = False, connection.alias
+    return True
+
+
+@cache
+def _insert_attempt_sql():
+    qn = connection.ops.quote_name
+    fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
+    return _names(f"INSERT INTO {{attempts}} ({', '.join(qn(field.column) for field in fields)})"
+                  f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING id")
+
+
+ATTEMPT_QUESTION_FIELDS = ("position", "question", "question_key", "revision", "spec", "score", "manual")
+ROWS_PER_INSERT = 100  # 800 parameters, within every database's limit
+
+
+def attempt_question_values(**values):
+    """A question's row for `insert_attempt_questions` (the fields of ATTEMPT_QUESTION_FIELDS,
+    by name; `question` and `revision` as ids), converted for the database: done before the
+    write transaction, so the lock is not held while 20 frozen specs are encoded."""
+    fields = models.AttemptQuestion._meta
+    return [fields.get_field(name).get_db_prep_save(values[name], connection) for name in ATTEMPT_QUESTION_FIELDS]
+
+
+def insert_attempt_questions(attempt_id, rows):
+    """Insert an attempt's questions (`attempt_question_values` rows) in one statement per
+    ROWS_PER_INSERT."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            batch = rows[start:start + ROWS_PER_INSERT]
+            cursor.execute(_insert_questions_sql(len(batch)), [v for row in batch for v in (attempt_id, *row)])
+
+
+@cache
+def _insert_questions_sql(count):
+    qn = connection.ops.quote_name
+    meta = models.AttemptQuestion._meta
+    columns = ", ".join(qn(meta.get_field(name).column) for name in ("attempt", *ATTEMPT_QUESTION_FIELDS))
+    row = f"({', '.join(['%s'] * (1 + len(ATTEMPT_QUESTION_FIELDS)))})"
+    return _names(f"INSERT INTO {{questions}} ({columns}) VALUES {', '.join([row] * count)}")
