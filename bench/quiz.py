@@ -17,7 +17,8 @@ the database is checked: answers stored equal the 2xx save acknowledgements, eve
 finished exactly once, and every calculated answer sent was graded right.
 
 Targets (docs/performance.md, "Quiz load"): save and submit reach ≥ 0.5 × the bare view's
-requests/s with p99 < 150 ms; no lost answers. Exit status 1 on a missed target.
+requests/s with p99 < 150 ms, start (the exam-start rush, issue 15) ≥ 0.3 × with p99 < 500 ms;
+no lost answers. Exit status 1 on a missed target.
 """
 
 import argparse
@@ -50,7 +51,7 @@ TIMEOUT = 10.0
 LOCATION = re.compile(rb"^location:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 ATTEMPT = re.compile(r"/quizzes/attempts/(\d+)/")
 BARE, START, SAVE, SUBMIT = "bare insert view", "start", "save answer", "submit"
-TARGETS = {SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's requests/s, p99 ms
+TARGETS = {START: (0.3, 500), SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's requests/s, p99 ms
 
 
 def _calculated(key, stem, formula, datasets, units=""):

@@ -35,6 +35,7 @@ from .queries import (
     access_refusal,
     attempt_for_grading,
     attempt_question_values,
+    attempts_at,
     can_start,
     claim_grade,
     draw_candidates,
@@ -96,7 +97,7 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
     unique constraints (one open attempt per quiz, one row per attempt number)."""
     now = now or timezone.now()
     _check_course_access(user, quiz)
-    attempts = _attempts_at(user, quiz)
+    attempts = attempts_at(user, quiz)
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None and not is_past_deadline(open_attempt, now):
         return open_attempt  # a second tab, a double click: nothing to lock or write
@@ -104,13 +105,13 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
         raise QuizError(reason)  # before the draw: refusals cost no draw
     questions, max_score = _frozen_draw(quiz, user)
     with transaction.atomic():
-        attempts = _attempts_at(user, quiz)
+        attempts = attempts_at(user, quiz)
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None and is_past_deadline(open_attempt, now):
             grading = attempt_for_grading(open_attempt.pk)
             if grading.is_open:  # else a parallel start finished it
                 _finish(grading, now, "deadline")
-            attempts = _attempts_at(user, quiz)
+            attempts = attempts_at(user, quiz)
             open_attempt = next((a for a in attempts if a.is_open), None)  # that start's new attempt
         if open_attempt is not None:
             return open_attempt
@@ -124,10 +125,6 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
             return Attempt.objects.get(user=user, quiz_key=quiz.translation_key, status=AttemptStatus.IN_PROGRESS)
         insert_attempt_questions(attempt.pk, questions)
     return attempt
-
-
-def _attempts_at(user, quiz):
-    return list(Attempt.objects.filter(user=user, quiz_key=quiz.translation_key))
 
 
 def _check_course_access(user, quiz):

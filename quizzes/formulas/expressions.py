@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 MAX_LENGTH = 500
 MAX_TOKENS = 200
@@ -309,6 +310,13 @@ def parse(formula):
     """Parse `formula` (a string) into a Formula, or raise FormulaError naming the problem."""
     if not isinstance(formula, str):
         raise FormulaError("formula must be text")
+    return _parsed(formula)
+
+
+@lru_cache(maxsize=1024)
+def _parsed(formula):
+    """Formulas are immutable once parsed: every attempt at a calculated question evaluates
+    the same few (a failure is not cached, and raises again)."""
     return Formula(formula)
 
 
