@@ -125,3 +125,38 @@ def test_a_lost_version_never_revives_old_copies(client, tree):
     assert cache_keys.read(key)[0] == "old outline"
     caches["default"].delete(cache_keys.VERSION_KEY)
     assert cache_keys.read(key)[0] is None
+
+
+def test_a_kept_outline_costs_one_small_cache_read(tree, monkeypatch):
+    """Once read, a course outline stays in the process: reading it again reads the version
+    only (not the pickled outline) and gives the same object."""
+    first = outline_at(tree.course.path)
+    with counted_reads(monkeypatch) as reads:
+        assert outline_at(tree.course.path) is first
+    assert reads == [[cache_keys.VERSION_KEY]]
+
+
+def test_a_kept_outline_goes_when_the_version_advances(tree):
+    """A publish anywhere advances the version, so the process's kept outline is not used again."""
+    first = outline_at(tree.course.path)
+    lesson = tree.lessons[0][0]
+    lesson.title = "Renamed"
+    lesson.save_revision().publish()
+    again = outline_at(tree.course.path)
+    assert again is not first and "Renamed" in [lesson.title for lesson in again.all_lessons()]
+
+
+def test_a_kept_outline_lives_no_longer_than_the_cache_keeps_it(tree, monkeypatch, settings):
+    """A change another worker made (its version advance unseen here, as with the in-process
+    cache) shows once COURSE_OUTLINE_CACHE_SECONDS have passed, as it did before outlines were kept."""
+    first = outline_at(tree.course.path)
+    version = cache_keys.current_version()
+    lesson = tree.lessons[0][0]
+    lesson.title = "Renamed elsewhere"
+    lesson.save_revision().publish()
+    caches["default"].set(cache_keys.VERSION_KEY, version, None)
+    assert outline_at(tree.course.path) is first  # within the bound: the old copy
+    later = cache_keys.time.monotonic() + settings.COURSE_OUTLINE_CACHE_SECONDS + 1
+    monkeypatch.setattr(cache_keys.time, "monotonic", lambda: later)
+    caches["default"].delete(cache_keys.outline_key(tree.course.path))  # the cache's own copy expired too
+    assert "Renamed elsewhere" in [lesson.title for lesson in outline_at(tree.course.path).all_lessons()]

@@ -122,7 +122,7 @@ QUERY_BUDGET = {
     # enrolments in one query.
     "catalog": 8,
     "course": 5,  # … and the course's assessments
-    "module": 6,  # … its assessments, and the catalog for the breadcrumb
+    "module": 5,  # … its assessments (the course's parent, for the breadcrumb, stays with the outline)
     "lesson": 4,
     "dashboard": 7,  # session, user, privacy, locale, enrolled courses, completed lessons, notices
 }
