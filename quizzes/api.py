@@ -166,10 +166,12 @@ def _draw(quiz, user):
     rng = random.SystemRandom()
     chosen, chosen_ids = [], set()
     for count, candidates in pools.values():  # in the quiz's order of draws
-        pool = [c for c in candidates if c[0] not in chosen_ids]
-        rng.shuffle(pool)
-        pool.sort(key=lambda c: c[1])  # stable: unseen first, each group shuffled
-        picked = [c[0] for c in pool[:count]]
+        unseen = [pk for pk, met in candidates if not met and pk not in chosen_ids]
+        seen = [pk for pk, met in candidates if met and pk not in chosen_ids]
+        # a random choice among the unseen, then among the rest: sampling only what is taken
+        # asks the system's generator for `count` numbers, not one per question of the bank
+        picked = rng.sample(unseen, min(count, len(unseen)))
+        picked += rng.sample(seen, min(count - len(picked), len(seen)))
         chosen_ids.update(picked)
         chosen.extend(picked)
     by_id = drawn_questions(chosen)

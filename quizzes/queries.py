@@ -78,7 +78,9 @@ def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
     `requires_lessons_complete`, once every lesson of the module is read; the final
     exam (a quiz under the course), if it `requires_modules_complete`, once every module is
     done. Writes pass `fresh`, so a lock is never judged on an outline that is out of date."""
-    parent = quiz.get_parent()  # a plain Page: its class comes from the cached content type
+    # a plain Page: its class comes from the cached content type; a write reads only the fields
+    # used here, the page also its breadcrumb's (get_parent keeps it on the quiz)
+    parent = _parent_of(quiz) if fresh else quiz.get_parent()
     if issubclass(parent.specific_class, ModulePage):
         course, card = module_state(parent, user, fresh=fresh)
         if not card.enrolled:
@@ -97,6 +99,37 @@ def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
         return _("“%(quiz)s” opens once every module is done: finish “%(module)s” first.") % {
             "quiz": quiz.title, "module": unfinished.title}
     return None
+
+
+def _parent_of(quiz):
+    names, sql, converters = _parent_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [quiz.path[: -Page.steplen]])
+        values = list(cursor.fetchone())
+    for index, convert in converters:
+        values[index] = convert(values[index])
+    return Page.from_db(connection.alias, names, values)
+
+
+@cache
+def _parent_columns():
+    wanted = {"id", "path", "depth", "title", "translation_key", "locale", "content_type"}
+    fields = [field for field in Page._meta.concrete_fields if field.name in wanted]  # from_db's order
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(field.column) for field in fields)
+    return ([field.attname for field in fields], f"SELECT {columns} FROM {qn(Page._meta.db_table)} WHERE path = %s",
+            _converters(Page._meta.db_table, fields))
+
+
+def _converters(table, fields):
+    """(index, converter) of each of `fields` whose database value needs converting, as the ORM would."""
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(table)
+        chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if chain:
+            converters.append((index, _chained(chain, column)))
+    return converters
 
 
 def _enrol_first(course):
@@ -315,14 +348,8 @@ def _question_columns():
     qn = connection.ops.quote_name
     fields = [models.Question._meta.get_field(name) for name in QUESTION_FIELDS]
     table = models.Question._meta.db_table
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(table)
-        chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if chain:
-            converters.append((index, _chained(chain, column)))
     columns = ", ".join(qn(field.column) for field in fields)
-    return f"SELECT {columns} FROM {qn(table)} WHERE id IN ({{marks}})", converters
+    return f"SELECT {columns} FROM {qn(table)} WHERE id IN ({{marks}})", _converters(table, fields)
 
 
 @cache
