@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
 from .groups import TRAINEES
-from .models import Department, EmployeeProfile
+from .models import Department, EmployeeProfile, refresh_moved_sort_keys, refresh_sort_keys
 from .people_file import FormatError, read_rows
 from .people_file import limit as import_limit
 from .people_import import PATH_SEPARATOR, ImportReport, chunks, in_list_size, plan_import
@@ -29,10 +29,14 @@ def add_department(name: str, *, code: str, parent: Department | None = None) ->
     """A new department under `parent` (a top-level one without), kept in name order.
 
     Keeping name order moves later siblings' paths, so a department object held from before
-    may carry a stale path: the parent is read afresh, and callers should re-read theirs."""
+    may carry a stale path: the parent is read afresh, and callers should re-read theirs (and
+    the people of moved departments get their new paths as sort keys)."""
     if parent is None:
-        return Department.add_root(name=name, code=code)
-    return Department.objects.get(pk=parent.pk).add_child(name=name, code=code)
+        department = Department.add_root(name=name, code=code)
+    else:
+        department = Department.objects.get(pk=parent.pk).add_child(name=name, code=code)
+    refresh_moved_sort_keys()
+    return department
 
 
 @transaction.atomic
@@ -46,6 +50,7 @@ def change_department(department, *, name, code, parent):
         department.move(Department.get_first_root_node(), "sorted-sibling")
     else:
         department.move(Department.objects.get(pk=parent.pk), "sorted-child")
+    refresh_moved_sort_keys()
     return Department.objects.get(pk=department.pk)
 
 
@@ -114,6 +119,7 @@ def _create_people(people):
                      [(u.pk, u.email, True, True) for u in users])
         _insert_rows(EmployeeProfile, ["user", "employee_id", "department", "hire_date"],
                      [(u.pk, p.employee_id, p.department.pk, p.hire_date) for p, u in zip(batch, users)])
+        refresh_sort_keys([u.pk for u in users])
         ids.update((u.email, (u.pk, None)) for u in users)
     return ids
 
@@ -184,6 +190,7 @@ def _update_people(people):
         _update_rows(User, ["email", "display_name", "preferred_language"], users)
         _update_rows(EmployeeProfile, ["employee_id", "department", "hire_date"], profiles)
         _insert_rows(EmployeeProfile, ["user", "employee_id", "department", "hire_date"], new_profiles)
+        refresh_sort_keys([person.user.pk for person in batch])
         _verify_addresses(batch, old_emails)
     return ids
 
