@@ -335,6 +335,9 @@ class Seeder:
                         self.seconds[name] = self.seconds.get(name, 0) + time.perf_counter() - began
         for table in T.values():
             table.reset_sequence()
+        from accounts.models import refresh_sort_keys
+
+        refresh_sort_keys()  # the copies carry the template's department and name as HR's sort keys
         if self.tables["user"].connection.vendor == "postgresql":
             with self.tables["user"].connection.cursor() as cursor:
                 cursor.execute("SET session_replication_role = DEFAULT")

@@ -88,9 +88,14 @@ class PeopleFilterSet(WagtailFilterSet):
 
 def sorted_within(path):
     """Users whose department (a copy of its path: `User.sort_department_path`) is `path` or
-    below it, as a range that the HR order's index serves: paths are 0-9A-Z, so every path
-    that starts with `path` lies between it and `path` followed by Z's."""
-    return Q(sort_department_path__gte=path, sort_department_path__lte=path + "Z" * (255 - len(path)))
+    below it, as a range that the HR order's index serves: from the path up to the next path of
+    its length (treebeard's paths are 0-9A-Z)."""
+    alphabet = Department.alphabet
+    stem = path.rstrip(alphabet[-1])
+    if not stem:
+        return Q(sort_department_path__gte=path)
+    after = stem[:-1] + alphabet[alphabet.index(stem[-1]) + 1]
+    return Q(sort_department_path__gte=path, sort_department_path__lt=after)
 
 
 class SortedSubtreeFilter(SubtreeFilter):
