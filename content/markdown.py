@@ -81,9 +81,18 @@ def _parser():
     return parser
 
 
+# One line of text in which Markdown and the sanitiser change nothing: printable, none of the
+# characters they act on, and a first character that cannot start a list, a heading, a quote
+# or code. Markdown wraps it in a paragraph, and that is all.
+_PLAIN_LINE = re.compile(r"[^\s0-9#>+*=\-\\`_\[\]()<>&!|~\"'\x00-\x1f\x7f\u00a0]"
+                         r"[^\n\r\t\\`*_\[\]<>&!|~\"'\x00-\x1f\x7f\u00a0]*")
+
+
 @lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
     """Return sanitised HTML for `text`. Cached: lesson bodies are rendered on every view."""
+    if text and text.isprintable() and _PLAIN_LINE.fullmatch(text) and not text[-1].isspace():
+        return f"<p>{text}</p>"  # as the parser and nh3 would give it, in a hundredth of the time
     html = _parser().reset().convert(text or "")
     return nh3.clean(
         html,

@@ -30,3 +30,32 @@ def test_a_repeated_heading_gets_the_same_anchor_each_time():
     render_markdown("# 标题")
     render_markdown.cache_clear()
     assert render_markdown("# 标题\n\n# 标题") == first == '<h1 id="标题">标题</h1>\n<h1 id="标题_1">标题</h1>'
+
+
+def _through_the_parser(text):
+    import nh3
+
+    from content import markdown as md
+
+    return nh3.clean(_parser().reset().convert(text), tags=md.ALLOWED_TAGS, attributes=md.ALLOWED_ATTRIBUTES,
+                     url_schemes=md.ALLOWED_URL_SCHEMES, allowed_classes=md.ALLOWED_CLASSES,
+                     link_rel="noopener noreferrer nofollow", attribute_filter=md._drop_disguised_schemes,
+                     strip_comments=True)
+
+
+PLAIN_OR_NOT = [
+    "落地页有 1,234 位访客、56 笔订单，转化率（%）是多少？",  # a calculated stem: plain
+    "Growth rate from 80,000 to 92,000 (%)?", "Version 2. Then C# and a = b + c: ok", "e-mail: a@b.c",
+    "1. a list", "12) not a list", "- item", "+ item", "# heading", "> quote", "    code", "=", "a  ",
+    "**bold**", "a_b_c", "[link](x)", "<b>x</b>", "a & b", "a < b", 'say "hi"', "it's", "x\ty", "a\nb",
+    "a\u00a0b", "a\u3000b", "a\u2028b", "~~~", "`x`", "a\\*b", "![i](x)", "| a |", "",
+]
+
+
+def test_plain_lines_skip_the_parser_and_come_out_as_it_would_give_them():
+    """A line with nothing for Markdown or the sanitiser to act on is wrapped in a paragraph
+    without the parser (a calculated stem is rendered per attempt); every line, plain or not,
+    renders exactly as the parser and nh3 give it."""
+    for text in PLAIN_OR_NOT:
+        assert render_markdown.__wrapped__(text) == _through_the_parser(text), text
+    assert render_markdown.__wrapped__(PLAIN_OR_NOT[0]) == f"<p>{PLAIN_OR_NOT[0]}</p>"
