@@ -72,6 +72,18 @@ def prepare(database_url, args):
     return hr, facts
 
 
+def bench_departments():
+    """The benches' department tree (运营部 with two teams, 销售部), by code."""
+    from accounts.api import add_department
+    from accounts.models import Department
+
+    ops = add_department("运营部", code="ops")
+    add_department("用户运营组", code="ops-users", parent=ops)
+    add_department("内容运营组", code="ops-content", parent=ops)
+    add_department("销售部", code="sales")
+    return {d.code: d for d in Department.objects.all()}
+
+
 def seed(people):
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -81,9 +93,8 @@ def seed(people):
     from django.utils import timezone
     from wagtail.users.models import UserProfile
 
-    from accounts.api import add_department
     from accounts.groups import HR
-    from accounts.models import Department, EmployeeProfile
+    from accounts.models import EmployeeProfile
     from bench.seed import log_in
     from certification.models import Certificate, CertificateRule
     from courses import api as courses_api
@@ -91,11 +102,7 @@ def seed(people):
     from quizzes.models import QuizPage
 
     User = get_user_model()
-    ops = add_department("运营部", code="ops")
-    add_department("用户运营组", code="ops-users", parent=ops)
-    add_department("内容运营组", code="ops-content", parent=ops)
-    add_department("销售部", code="sales")
-    departments = {d.code: d for d in Department.objects.all()}
+    departments = bench_departments()
     leaves = [departments["ops-users"], departments["ops-content"], departments["sales"]]
     hr = User.objects.create_user(username="hr-bench", email="hr@bench.local", password="!", display_name="HR Bench")
     hr.groups.add(Group.objects.get(name=HR))

@@ -375,9 +375,9 @@ def build_world():
     from django.utils import timezone, translation
     from wagtail.users.models import UserProfile
 
-    from accounts.api import add_department
     from accounts.groups import HR, TRAINEES
-    from accounts.models import Department, EmployeeProfile
+    from accounts.models import EmployeeProfile
+    from bench.hr import bench_departments
     from bench.quiz import create_quiz
     from certification.models import Certificate, CertificateRule
     from content.models import Skill
@@ -388,11 +388,7 @@ def build_world():
     from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, QuizPage, SkillMastery
 
     User = get_user_model()
-    ops = add_department("运营部", code="ops")
-    add_department("用户运营组", code="ops-users", parent=ops)
-    add_department("内容运营组", code="ops-content", parent=ops)
-    add_department("销售部", code="sales")
-    departments = {d.code: d for d in Department.objects.all()}
+    departments = bench_departments()
     hr = User.objects.create_user(username="hr-scale", email="hr@scale.bench.local", password="!",
                                   display_name="HR Scale")
     hr.groups.add(Group.objects.get(name=HR))

@@ -105,10 +105,8 @@ def _parent_of(quiz):
     names, sql, converters = _parent_columns()
     with connection.cursor() as cursor:
         cursor.execute(sql, [quiz.path[: -Page.steplen]])
-        values = list(cursor.fetchone())
-    for index, convert in converters:
-        values[index] = convert(values[index])
-    return Page.from_db(connection.alias, names, values)
+        row = cursor.fetchone()
+    return Page.from_db(connection.alias, names, _converted(row, converters))
 
 
 @cache
@@ -119,6 +117,14 @@ def _parent_columns():
     columns = ", ".join(qn(field.column) for field in fields)
     return ([field.attname for field in fields], f"SELECT {columns} FROM {qn(Page._meta.db_table)} WHERE path = %s",
             _converters(Page._meta.db_table, fields))
+
+
+def _converted(row, converters):
+    """`row`'s values as a list, converted by `converters` (from `_converters`)."""
+    values = list(row)
+    for index, convert in converters:
+        values[index] = convert(values[index])
+    return values
 
 
 def _converters(table, fields):
@@ -163,28 +169,24 @@ def attempt_for_grading(attempt_id, *, user=None):
         row = cursor.fetchone()
     if row is None:
         return None
-    names, converters = _attempt_columns()
-    values = list(row[: len(names)])
-    for index, convert in converters:
-        values[index] = convert(values[index])
-    attempt = models.Attempt.from_db(connection.alias, names, values)
+    attempt = _attempt_from(row)
     (attempt.pass_mark, attempt.quiz_path, attempt.total, attempt.ungraded, attempt.manual,
-     attempt.completes_module) = row[len(names):]
+     attempt.completes_module) = row[len(models.Attempt._meta.concrete_fields):]
     return attempt
+
+
+def _attempt_from(row):
+    """An `Attempt` from a row starting with its concrete fields in order (`_sql`, `_attempts_sql`)."""
+    names, converters = _attempt_columns()
+    return models.Attempt.from_db(connection.alias, names, _converted(row[: len(names)], converters))
 
 
 @cache
 def _attempt_columns():
-    """The attempt's field names in `_sql`'s order, and (index, converter) of each field whose
-    database value needs converting, as the ORM would (a raw queryset re-derives them per query)."""
+    """The attempt's field names in their columns' order, and their converters, as the ORM would
+    apply them (a raw queryset re-derives them per query)."""
     fields = models.Attempt._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(models.Attempt._meta.db_table)
-        chain = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if chain:
-            converters.append((index, _chained(chain, column)))
-    return [field.attname for field in fields], converters
+    return [field.attname for field in fields], _converters(models.Attempt._meta.db_table, fields)
 
 
 def _chained(chain, expression):
@@ -331,9 +333,7 @@ def drawn_questions(ids):
     with connection.cursor() as cursor:
         cursor.execute(sql.format(marks=marks), list(ids))
         for row in cursor.fetchall():
-            values = list(row)
-            for index, convert in converters:
-                values[index] = convert(values[index])
+            values = _converted(row, converters)
             found[values[0]] = DrawnQuestion(*values, answer_data=[])
         cursor.execute(_answers_sql().format(marks=marks), list(ids))
         for question_id, pk, text, fraction, feedback, match, tolerance in cursor.fetchall():
@@ -363,18 +363,10 @@ def _answers_sql():
 def attempts_at(user, quiz):
     """`user`'s attempts at `quiz` in any of its languages, as model instances; the ORM spent
     ~0.3 ms building this statement, twice per start."""
-    names, converters = _attempt_columns()
     key = models.Attempt._meta.get_field("quiz_key").get_db_prep_value(quiz.translation_key, connection)
     with connection.cursor() as cursor:
         cursor.execute(_attempts_sql(), [user.pk, key])
-        rows = cursor.fetchall()
-    attempts = []
-    for row in rows:
-        values = list(row)
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        attempts.append(models.Attempt.from_db(connection.alias, names, values))
-    return attempts
+        return [_attempt_from(row) for row in cursor.fetchall()]
 
 
 @cache
