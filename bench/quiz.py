@@ -10,7 +10,8 @@ the zh-hans course; bench/seed.py), sessions created directly, and a bench quiz 
 questions (CALCULATED: each attempt draws its own numbers at start) and the rest from the final
 exam's banks. `--concurrency` clients (one trainee at a time each) then run the phases one after
 another, so that each has its own rate and latencies: the bare insert view (`/_bench/insert/`,
-bench/minimal), every trainee's start, every trainee's 20 saves (JSON, a right answer from
+bench/minimal), every trainee opening the quiz page (measured, no target: at 9:00 a class presses
+Start on the page it has open), every trainee's start, every trainee's 20 saves (JSON, a right answer from
 `quizzes.grading.right_answer`: for a calculated question the attempt's own answer as the
 question displays it, e.g. "3.142"), every trainee's submit, the bare insert view again. Finally
 the database is checked: answers stored equal the 2xx save acknowledgements, every attempt is
@@ -35,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Identity, Result  # noqa: E402
+from bench.load import Identity, Result, fetch  # noqa: E402
 from bench.run import (  # noqa: E402
     CpuSample,
     add_common_arguments,
@@ -50,7 +51,7 @@ from bench.run import (  # noqa: E402
 TIMEOUT = 10.0
 LOCATION = re.compile(rb"^location:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 ATTEMPT = re.compile(r"/quizzes/attempts/(\d+)/")
-BARE, START, SAVE, SUBMIT = "bare insert view", "start", "save answer", "submit"
+BARE, PAGE, START, SAVE, SUBMIT = "bare insert view", "quiz page", "start", "save answer", "submit"
 TARGETS = {START: (0.3, 500), SAVE: (0.5, 150), SUBMIT: (0.5, 150)}  # share of the bare view's requests/s, p99 ms
 
 
@@ -96,7 +97,7 @@ def parse_args(argv=None):
 
 
 def prepare(database_url, args):
-    """Seed trainees and the bench quiz; return (quiz id, logged-in trainees, facts)."""
+    """Seed trainees and the bench quiz; return ((quiz id, its page's path), logged-in trainees, facts)."""
 
     def seed_and_log_in():
         from bench.seed import log_in, seed_trainees
@@ -104,16 +105,17 @@ def prepare(database_url, args):
         trainees, _rows = seed_trainees(args.trainees)
         return log_in(trainees), create_quiz(args.questions, args.calculated)
 
-    (trainees, (quiz_id, banks)), facts = prepare_database(database_url, seed_and_log_in)
+    (trainees, (quiz, banks)), facts = prepare_database(database_url, seed_and_log_in)
     facts["banks"] = banks
-    return quiz_id, trainees, facts
+    return quiz, trainees, facts
 
 
 def create_quiz(questions, calculated):
     """A quiz under the zh-hans course (so no module lock) drawing `calculated` questions from a
     bench bank of calculated questions and the rest from the final exam's banks, spread as evenly
-    as they allow."""
+    as they allow. Returns ((its id, its page's path), {bank title: questions drawn})."""
     from django.conf import settings
+    from django.utils import translation
 
     from courses.models import CoursePage
     from quizzes.models import Question, QuestionBank, QuizDraw, QuizPage
@@ -147,7 +149,9 @@ def create_quiz(questions, calculated):
                     requires_modules_complete=False,  # the seeded trainees are enrolled, mid-course
                     draws=[QuizDraw(bank=b, count=counts[b.pk]) for b in banks if counts[b.pk]])
     course.add_child(instance=quiz)
-    return quiz.pk, {b.title: counts[b.pk] for b in banks if counts[b.pk]}
+    with translation.override(settings.LANGUAGE_CODE):
+        path = quiz.get_url()
+    return (quiz.pk, path), {b.title: counts[b.pk] for b in banks if counts[b.pk]}
 
 
 def right_answers(attempt_ids):
@@ -209,6 +213,12 @@ async def post(port, path, identity, body=b"", content_type="application/x-www-f
     return int(head[9:12]), head, rest
 
 
+async def get(port, path, identity):
+    """GET `path` as `identity` (keeping cookies it is sent); return (status, b"", body)."""
+    status, body = await fetch(port, path, identity)
+    return status, b"", body
+
+
 async def timed(result, call, check):
     """Run one request; record its latency if `check(status, head, body)` is true, else an
     error. Returns what `check` returned (or None on an error)."""
@@ -242,8 +252,8 @@ async def phase(name, concurrency, work, port_group):
     return pooled
 
 
-async def run_load(port, group, database_name, quiz_id, identities, args):
-    n = args.concurrency
+async def run_load(port, group, database_name, quiz, identities, args):
+    (quiz_id, quiz_path), n = quiz, args.concurrency
     where = (group, database_name)
     mine = [list(range(len(identities)))[i::n] for i in range(n)]
     prefix = "/zh-hans/quizzes"
@@ -256,6 +266,11 @@ async def run_load(port, group, database_name, quiz_id, identities, args):
             sent += 1
             await timed(result, lambda: post(port, "/_bench/insert/", identity, body, "application/json"),
                         lambda s, h, b: s == 200 and b"saved_at" in b)
+
+    async def page(index, result):
+        form = f"{prefix}/{quiz_id}/start/".encode()  # the Start button's form
+        for t in mine[index]:
+            await timed(result, lambda: get(port, quiz_path, identities[t]), lambda s, h, b: s == 200 and form in b)
 
     attempt_of = {}
 
@@ -293,6 +308,7 @@ async def run_load(port, group, database_name, quiz_id, identities, args):
                                                                   "application/json"), lambda s, h, b: s == 200), where)
     results = {}
     results[BARE] = await phase(BARE, n, bare, where)
+    results[PAGE] = await phase(PAGE, n, page, where)
     results[START] = await phase(START, n, start, where)
     from asgiref.sync import sync_to_async
 
@@ -373,7 +389,7 @@ def main(argv=None):
     log_path = fresh_log(args, "quiz-")
     with fresh_database(args.db, args.database_url) as database_url:
         print(f"Preparing {args.db} ({args.trainees} trainees)…", file=sys.stderr)
-        quiz_id, trainees, facts = prepare(database_url, args)
+        quiz, trainees, facts = prepare(database_url, args)
         print(f"  ready in {facts['prepare_seconds']} s; starting gunicorn", file=sys.stderr)
         alphabet = string.ascii_letters + string.digits
         identities = [Identity({"sessionid": t.session_key,
@@ -381,7 +397,7 @@ def main(argv=None):
                       for t in trainees]
         with gunicorn(database_url, args.workers, log_path) as (port, group):
             results, attempt_of, acknowledged = asyncio.run(
-                run_load(port, group, facts.get("database_name"), quiz_id, identities, args))
+                run_load(port, group, facts.get("database_name"), quiz, identities, args))
         checks = verify(list(attempt_of.values()), trainees, acknowledged, args.questions, args.calculated)
         from django.db import connections
 

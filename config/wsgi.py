@@ -4,6 +4,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from config.warmup import warm_up
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_wsgi_application()
@@ -12,4 +14,5 @@ application = get_wsgi_application()
 # worker. Frozen, it is left out of the collector's full passes, which otherwise stall one
 # request for tens of milliseconds every few hundred: the p99 of every page (docs/performance.md).
 get_resolver().url_patterns
+warm_up()
 gc.freeze()

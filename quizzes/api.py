@@ -42,6 +42,7 @@ from .queries import (
     drawn_questions,
     insert_attempt,
     insert_attempt_questions,
+    live_quiz,
     question_to_answer,
     quiz_grade,
     store_answer,
@@ -50,7 +51,7 @@ from .queries import (
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
     "start_attempt", "save_answer", "submit_attempt", "finalise_overdue_attempts", "parse_position",
-    "attempt_graded", "can_start", "access_refusal", "quiz_grade", "review_level", "is_past_deadline",
+    "attempt_graded", "can_start", "access_refusal", "live_quiz", "quiz_grade", "review_level", "is_past_deadline",
     "run_lab_query",
 ]
 

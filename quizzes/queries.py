@@ -31,7 +31,7 @@ from . import models
 __all__ = [
     "access_refusal", "attempt_for_grading", "can_start", "claim_grade", "quiz_page_state", "question_to_answer",
     "quiz_grade", "store_answer", "attempts_at", "draw_candidates", "drawn_questions", "insert_attempt",
-    "insert_attempt_questions",
+    "insert_attempt_questions", "live_quiz",
 ]
 
 
@@ -99,6 +99,28 @@ def access_refusal(user, quiz: "models.QuizPage", *, fresh=False):
         return _("“%(quiz)s” opens once every module is done: finish “%(module)s” first.") % {
             "quiz": quiz.title, "module": unfinished.title}
     return None
+
+
+def live_quiz(quiz_id):
+    """The live quiz `quiz_id` (a `QuizPage`) or None, for a write. One statement over the page
+    and its quiz row, built once per process; `QuizPage.objects.live().filter(pk=…).first()`
+    spent ~0.7 ms compiling it and building the same instance, a fifth of an exam start."""
+    names, sql, converters = _quiz_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [quiz_id, True])
+        row = cursor.fetchone()
+    return None if row is None else models.QuizPage.from_db(connection.alias, names, _converted(row, converters))
+
+
+@cache
+def _quiz_columns():
+    qn = connection.ops.quote_name
+    fields = models.QuizPage._meta.concrete_fields  # the page's, then the quiz's: from_db's order
+    columns = ", ".join(f"{qn(field.model._meta.db_table)}.{qn(field.column)}" for field in fields)
+    page, quiz = qn(Page._meta.db_table), qn(models.QuizPage._meta.db_table)
+    sql = (f"SELECT {columns} FROM {page} JOIN {quiz} ON {quiz}.{qn('page_ptr_id')} = {page}.{qn('id')}"
+           f" WHERE {page}.{qn('id')} = %s AND {page}.{qn('live')} = %s")
+    return [field.attname for field in fields], sql, _converters(Page._meta.db_table, fields)
 
 
 def _parent_of(quiz):

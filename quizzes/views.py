@@ -19,7 +19,7 @@ from content.markdown import render_markdown
 
 from . import api, attachments, labs, next_steps, rubrics
 from .grading import grade, matched_answer, matching_items, right_answer
-from .models import AttemptQuestion, QuizPage, ReviewPolicy
+from .models import AttemptQuestion, ReviewPolicy
 
 MAX_BODY = 128 * 1024  # one answer (an essay: 20,000 characters, JSON-escaped); bigger is refused unread
 
@@ -33,7 +33,7 @@ def _error(request, error, *, as_json=False):
 @require_POST
 @login_required
 def start(request, quiz_id):
-    quiz = QuizPage.objects.live().filter(pk=quiz_id).first() if quiz_id <= api.MAX_ID else None
+    quiz = api.live_quiz(quiz_id) if quiz_id <= api.MAX_ID else None
     if quiz is None:
         return _error(request, api.AttemptNotFound(_("No such quiz.")))
     try:
