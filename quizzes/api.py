@@ -5,8 +5,6 @@ Every rule a trainee could bend — attempt limits, waits, deadlines, whose atte
 checked here; views only translate `QuizError`s into 4xx responses.
 """
 
-import random
-import secrets
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -47,6 +45,7 @@ from .queries import (
     quiz_grade,
     store_answer,
 )
+from .randomness import PooledSystemRandom
 
 __all__ = [
     "QuizError", "AttemptNotFound", "AttemptClosed", "BadResponse",
@@ -137,7 +136,8 @@ def _check_course_access(user, quiz):
 def _frozen_draw(quiz, user):
     """The new attempt's questions, drawn and frozen, as rows ready to insert, and their
     points added up."""
-    questions = _draw(quiz, user)
+    rng = PooledSystemRandom()
+    questions = _draw(quiz, user, rng)
     if not questions:
         raise QuizError(_("This quiz has no questions yet."))
     rows = [
@@ -146,7 +146,7 @@ def _frozen_draw(quiz, user):
             question=question.id,
             question_key=question.translation_key,
             revision=question.latest_revision_id,
-            spec=freeze(question, shuffle=quiz.shuffle_choices, answers=question.answer_data),
+            spec=freeze(question, shuffle=quiz.shuffle_choices, answers=question.answer_data, rng=rng),
             # unanswered; save_answer scores each answer, except an SQL lab's (None): its
             # queries run once, at submit, so saving stays cheap whoever hammers it; and an
             # essay's, which a grader scores
@@ -158,13 +158,12 @@ def _frozen_draw(quiz, user):
     return rows, sum((q.points for q in questions), Decimal("0"))
 
 
-def _draw(quiz, user):
+def _draw(quiz, user, rng):
     """Questions for a new attempt (`DrawnQuestion`s): per draw rule, unseen questions first,
     then the rest."""
     pools = {}
     for draw_id, count, question_id, seen in draw_candidates(quiz, user):
         pools.setdefault(draw_id, (count, []))[1].append((question_id, bool(seen)))
-    rng = random.SystemRandom()
     chosen, chosen_ids = [], set()
     for count, candidates in pools.values():  # in the quiz's order of draws
         unseen = [pk for pk, met in candidates if not met and pk not in chosen_ids]
@@ -179,11 +178,11 @@ def _draw(quiz, user):
     return [by_id[pk] for pk in chosen]
 
 
-def freeze(question, *, shuffle=True, answers=None):
+def freeze(question, *, shuffle=True, answers=None, rng=None):
     """The attempt's private copy of a question (a `Question`, or a `DrawnQuestion` with its
     `answers` data, which this changes): rendered text, answers with random tokens, and the
-    order the trainee sees them in."""
-    rng = random.SystemRandom()
+    order the trainee sees them in. `rng`: the start's `PooledSystemRandom`."""
+    rng = rng or PooledSystemRandom()
     if answers is None:
         answers = [a.as_data() for a in question.answers.all()]
     stem, values = question.stem, None
@@ -191,9 +190,9 @@ def freeze(question, *, shuffle=True, answers=None):
         stem, values, answers = frozen_variant(question.stem, question.calculation, answers, rng)
     targets = {}
     for answer in answers:
-        answer["token"] = secrets.token_urlsafe(6)
+        answer["token"] = rng.token()
         if question.question_type == "matching":
-            answer["target"] = targets.setdefault(answer["match"], secrets.token_urlsafe(6))
+            answer["target"] = targets.get(answer["match"]) or targets.setdefault(answer["match"], rng.token())
     # A matching row without an item is a distractor: a target to choose, never an item shown.
     order = [] if question.question_type in ("calculated", "sql", "essay") else [
         a["token"] for a in answers if question.question_type != "matching" or a["text"].strip()]

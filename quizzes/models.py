@@ -141,6 +141,9 @@ class Question(TranslatableMixin, RevisionMixin, index.Indexed, ClusterableModel
         constraints = [
             models.UniqueConstraint(fields=["key", "locale"], name="quizzes_question_unique_key_per_locale"),
         ]
+        # What a draw reads of each candidate (queries.draw_candidates), without the question's
+        # text: an exam start read ~70 pages of question rows for it, under load on every start
+        indexes = [models.Index(fields=["bank", "locale", "live", "translation_key"], name="quizzes_question_draw")]
 
     def __str__(self):
         return f"{self.key} · {self.stem[:60]}"
