@@ -321,10 +321,10 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
     # session, user, quiz, parent module (its class from the cached content type), the module
     # lock on the cached outline whose stamp matches the database (one query) and the learner's
     # lessons, completions and enrolments (one), attempts so far, every draw's candidates with
-    # the seen ones marked, the drawn questions, their answers; then the write transaction
+    # the seen ones marked, the drawn questions with their answers; then the write transaction
     # (a savepoint in this test): attempts again, insert attempt, insert its questions,
     # release; and this test's read of the new attempt
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, the question with its attempt's state, update (answer and its score)
