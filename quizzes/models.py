@@ -348,11 +348,16 @@ class Attempt(models.Model):
 
 
 class AttemptQuestion(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    # No index of their own (migration 0015): the unique (attempt, position) index finds an
+    # attempt's questions, and nothing looks questions up by revision but deleting a revision,
+    # a maintenance job that may scan. Each index costs an exam start a page written per drawn
+    # question, so these two were a third of a start's writes on SQLite.
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions", db_index=False)
     position = models.PositiveSmallIntegerField()
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     question_key = models.UUIDField(help_text=_("The question's translation key, for item analysis."))
-    revision = models.ForeignKey("wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+")
+    revision = models.ForeignKey("wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_index=False)
     spec = models.JSONField(help_text=_("The frozen question: private, never sent before grading."))
     response = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
