@@ -318,13 +318,13 @@ def test_attempt_queries_do_not_grow(client, make_quiz, trainee, bank_extra, his
         api.submit_attempt(trainee, api.start_attempt(trainee, setup.quiz).pk)
     client.force_login(trainee)
     client.get(setup.quiz.url)
-    # session, user, quiz, parent module (its class from the cached content type), the module
+    # session, user, quiz with its parent module (its class from the cached content type), the module
     # lock on the cached outline whose stamp matches the database (one query) and the learner's
     # lessons, completions and enrolments (one), attempts so far, every draw's candidates with
     # the seen ones marked, the drawn questions with their answers; then the write transaction
     # (a savepoint in this test): attempts again, insert attempt, insert its questions,
     # release; and this test's read of the new attempt
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         attempt, _ = _start(client, setup)
     question = attempt.questions.first()
     # session, user, the question with its attempt's state, update (answer and its score)

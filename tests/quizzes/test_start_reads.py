@@ -25,6 +25,9 @@ def test_the_quiz_read_for_a_start_equals_the_orms(quiz_setup):
     assert read.closes_at == expected.closes_at and read.closes_at.tzinfo is not None
     assert [d.pk for d in read.draws.all()] == [d.pk for d in expected.draws.all()]
     assert read._state.adding is False
+    parent = read.parent_read_with_it  # the access check's parent, read in the same statement
+    assert (parent.pk, parent.path, parent.specific_class) == (quiz.get_parent().pk, quiz.get_parent().path,
+                                                               type(quiz.get_parent().specific))
 
 
 def test_no_quiz_is_read_for_an_unpublished_quiz_or_a_page_that_is_no_quiz(quiz_setup):
