@@ -20,15 +20,13 @@ import inspect
 import secrets
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 PREFIX = "oa"
 VERSION_KEY = f"{PREFIX}:content-version"
 TASK_DONE_SECONDS = 14 * 24 * 3600  # longer than any task waits to be retried
-KEPT_PREFIX = f"{PREFIX}:outline:"  # values also kept in the process (read)
-MAX_KEPT = 64  # courses × languages an app server serves
+MAX_KEPT = 64  # values kept in the process (`keep`): courses × languages an app server serves
 _kept = {}  # key → (version, value, monotonic time it expires)
 
 
@@ -66,16 +64,16 @@ def _advance():
         cache.set(VERSION_KEY, secrets.randbits(48), None)
 
 
-def read(key):
+def read(key, *, keep=None):
     """`(value, version)`: the value stored at `key` if it was stored under the current version
     (else None), and that version, to store a fresh value under.
 
-    Course outlines are also kept in the process, as read-only objects every request shares:
-    while the version is unchanged, reading one costs the version only, not unpickling some 50
-    pages (a third of a millisecond a lesson). They are kept no longer than the cache keeps
-    them (COURSE_OUTLINE_CACHE_SECONDS), so an in-process cache's bound is unchanged."""
-    if key.startswith(KEPT_PREFIX):
-        return _read_kept(key)
+    `keep` (seconds, with `store(…, keep=True)`): the value is also kept in the process, as a
+    read-only object every request shares — for course outlines: while the version is unchanged,
+    reading one costs the version only, not unpickling some 50 pages (a third of a millisecond a
+    lesson). Kept no longer than the cache keeps it, so an in-process cache's bound is unchanged."""
+    if keep is not None:
+        return _read_kept(key, keep)
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
@@ -84,15 +82,16 @@ def read(key):
     return (entry[1] if entry is not None and entry[0] == version else None), version
 
 
-def store(key, value, version, timeout):
+def store(key, value, version, timeout, *, keep=False):
     """Store `value` as current for `version` (read before it was built: a change made while it
-    was being built has advanced the version, and the copy is never served)."""
+    was being built has advanced the version, and the copy is never served); `keep`: also in
+    the process, for `read(…, keep=…)`."""
     cache.set(key, (version, value), timeout)
-    if key.startswith(KEPT_PREFIX):
+    if keep:
         _keep(key, version, value, timeout)
 
 
-def _read_kept(key):
+def _read_kept(key, timeout):
     version = cache.get(VERSION_KEY)
     if version is None:
         return None, current_version()
@@ -102,7 +101,7 @@ def _read_kept(key):
     entry = cache.get(key)
     if entry is None or entry[0] != version:
         return None, version
-    _keep(key, version, entry[1], settings.COURSE_OUTLINE_CACHE_SECONDS)
+    _keep(key, version, entry[1], timeout)
     return entry[1], version
 
 

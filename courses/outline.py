@@ -99,7 +99,7 @@ def outline_at(course_path, *, fresh=False):
     """The outline of the course at `course_path`, from the cache. With `fresh`, only a copy
     whose stamp matches the database now, else one built now."""
     key = cache_keys.outline_key(course_path)
-    outline, version = cache_keys.read(key)
+    outline, version = cache_keys.read(key, keep=settings.COURSE_OUTLINE_CACHE_SECONDS)
     now = stamp(course_path) if fresh or outline is None else None
     if outline is not None and (not fresh or outline.stamp == now):
         return outline
@@ -107,7 +107,7 @@ def outline_at(course_path, *, fresh=False):
     # database differ from it, so a fresh read rebuilds rather than trust this copy.
     outline = build_outline(models.CoursePage.objects.select_related("locale").get(path=course_path))
     outline.stamp = now
-    cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS)
+    cache_keys.store(key, outline, version, settings.COURSE_OUTLINE_CACHE_SECONDS, keep=True)
     return outline
 
 

@@ -192,7 +192,9 @@ def freeze(question, *, shuffle=True, answers=None, rng=None):
     for answer in answers:
         answer["token"] = rng.token()
         if question.question_type == "matching":
-            answer["target"] = targets.get(answer["match"]) or targets.setdefault(answer["match"], rng.token())
+            if answer["match"] not in targets:
+                targets[answer["match"]] = rng.token()
+            answer["target"] = targets[answer["match"]]
     # A matching row without an item is a distractor: a target to choose, never an item shown.
     order = [] if question.question_type in ("calculated", "sql", "essay") else [
         a["token"] for a in answers if question.question_type != "matching" or a["text"].strip()]

@@ -125,7 +125,7 @@ def _quiz_columns():
     fields = models.QuizPage._meta.concrete_fields  # the page's, then the quiz's: from_db's order
     parent_names, _sql, parent_converters = _parent_columns()
     columns = ", ".join([f"{qn(field.model._meta.db_table)}.{qn(field.column)}" for field in fields]
-                        + [f"parent.{qn(Page._meta.get_field(name).column)}" for name in parent_names])
+                        + [f"parent.{qn(field.column)}" for field in _parent_fields()])
     page, quiz = qn(Page._meta.db_table), qn(models.QuizPage._meta.db_table)
     sql = (f"SELECT {columns} FROM {page} JOIN {quiz} ON {quiz}.{qn('page_ptr_id')} = {page}.{qn('id')}"
            f" JOIN {page} parent ON parent.{qn('path')} = substr({page}.{qn('path')}, 1,"
@@ -147,9 +147,15 @@ def _parent_of(quiz):
 
 
 @cache
-def _parent_columns():
+def _parent_fields():
+    """The fields of a quiz's parent the access check reads, in from_db's order."""
     wanted = {"id", "path", "depth", "title", "translation_key", "locale", "content_type"}
-    fields = [field for field in Page._meta.concrete_fields if field.name in wanted]  # from_db's order
+    return [field for field in Page._meta.concrete_fields if field.name in wanted]
+
+
+@cache
+def _parent_columns():
+    fields = _parent_fields()
     qn = connection.ops.quote_name
     columns = ", ".join(qn(field.column) for field in fields)
     return ([field.attname for field in fields], f"SELECT {columns} FROM {qn(Page._meta.db_table)} WHERE path = %s",
@@ -387,9 +393,10 @@ def _question_columns():
     table = models.Question._meta.db_table
     # a question's type-specific settings only where its type uses them (freeze reads no
     # others): the rest come back NULL, not as JSON to decode (~60 per start)
-    used_by = {"calculation": "calculated", "lab": "sql", "essay": "essay"}
+    types = models.QuestionType
+    used_by = {"calculation": types.CALCULATED, "lab": types.SQL, "essay": types.ESSAY}
     columns = ", ".join(
-        f"CASE WHEN q.{qn('question_type')} = '{used_by[field.name]}' THEN q.{qn(field.column)} END"
+        f"CASE WHEN q.{qn('question_type')} = '{used_by[field.name].value}' THEN q.{qn(field.column)} END"
         if field.name in used_by else f"q.{qn(field.column)}" for field in fields)
     row = "a.sort_order, a.id, a.text, a.fraction, a.feedback, a.{match}, a.tolerance".format(match=qn("match"))
     aggregate = f"json_agg(json_build_array({row}))" if connection.vendor == "postgresql" else \
