@@ -103,9 +103,10 @@ def prepare(database_url, args):
         from bench.seed import log_in, seed_trainees
 
         trainees, _rows = seed_trainees(args.trainees)
-        return log_in(trainees), create_quiz(args.questions, args.calculated)
+        quiz_id, banks = create_quiz(args.questions, args.calculated)
+        return log_in(trainees), (quiz_id, quiz_path(quiz_id)), banks
 
-    (trainees, (quiz, banks)), facts = prepare_database(database_url, seed_and_log_in)
+    (trainees, quiz, banks), facts = prepare_database(database_url, seed_and_log_in)
     facts["banks"] = banks
     return quiz, trainees, facts
 
@@ -113,9 +114,8 @@ def prepare(database_url, args):
 def create_quiz(questions, calculated):
     """A quiz under the zh-hans course (so no module lock) drawing `calculated` questions from a
     bench bank of calculated questions and the rest from the final exam's banks, spread as evenly
-    as they allow. Returns ((its id, its page's path), {bank title: questions drawn})."""
+    as they allow. Returns (its id, {bank title: questions drawn})."""
     from django.conf import settings
-    from django.utils import translation
 
     from courses.models import CoursePage
     from quizzes.models import Question, QuestionBank, QuizDraw, QuizPage
@@ -149,9 +149,18 @@ def create_quiz(questions, calculated):
                     requires_modules_complete=False,  # the seeded trainees are enrolled, mid-course
                     draws=[QuizDraw(bank=b, count=counts[b.pk]) for b in banks if counts[b.pk]])
     course.add_child(instance=quiz)
+    return quiz.pk, {b.title: counts[b.pk] for b in banks if counts[b.pk]}
+
+
+def quiz_path(quiz_id):
+    """The quiz page's path, in the site's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from quizzes.models import QuizPage
+
     with translation.override(settings.LANGUAGE_CODE):
-        path = quiz.get_url()
-    return (quiz.pk, path), {b.title: counts[b.pk] for b in banks if counts[b.pk]}
+        return QuizPage.objects.get(pk=quiz_id).get_url()
 
 
 def right_answers(attempt_ids):
