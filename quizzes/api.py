@@ -38,8 +38,7 @@ from .queries import (
     claim_grade,
     draw_candidates,
     drawn_questions,
-    insert_attempt,
-    insert_attempt_questions,
+    insert_started_attempt,
     live_quiz,
     question_to_answer,
     quiz_grade,
@@ -91,10 +90,11 @@ def grace():
 def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
     """Resume the open attempt, or start a new one with a fresh draw, frozen as it is now.
 
-    What needs no lock is done before the write transaction: the access check, the draw and
-    the frozen questions. The transaction (on SQLite it holds the one writer lock) only reads
-    the attempts again, checks the limits and inserts; parallel starts are settled by the
-    unique constraints (one open attempt per quiz, one row per attempt number)."""
+    What needs no lock is done before writing: the access check, the limits, the draw and the
+    frozen questions. The usual start then only inserts (on SQLite it holds the one writer
+    lock for that alone): the unique constraints (one open attempt per quiz, one row per
+    attempt number) refuse it if a parallel start got in first, and only then, or when a late
+    attempt is to be finished first, is everything read again in a transaction."""
     now = now or timezone.now()
     _check_course_access(user, quiz)
     attempts = attempts_at(user, quiz)
@@ -104,7 +104,11 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
     if open_attempt is None and (reason := can_start(user, quiz, now=now, attempts=attempts)):
         raise QuizError(reason)  # before the draw: refusals cost no draw
     questions, max_score = _frozen_draw(quiz, user)
-    with transaction.atomic():
+    if open_attempt is None:  # the usual start: the unique constraints settle a parallel one
+        attempt = _new_attempt(user, quiz, attempts, now, max_score)
+        if insert_started_attempt(attempt, questions):
+            return attempt
+    with transaction.atomic():  # a late attempt to finish first, or a parallel start got in
         attempts = attempts_at(user, quiz)
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None and is_past_deadline(open_attempt, now):
@@ -117,14 +121,18 @@ def start_attempt(user, quiz: QuizPage, *, now=None) -> Attempt:
             return open_attempt
         if reason := can_start(user, quiz, now=now, attempts=attempts):
             raise QuizError(reason)
-        limit = quiz.time_limit_minutes * float(getattr(user, "time_multiplier", 1) or 1)
-        attempt = Attempt(user=user, quiz=quiz, quiz_key=quiz.translation_key,
-                          number=max((a.number for a in attempts), default=0) + 1,
-                          deadline=now + timedelta(minutes=limit) if limit else None, max_score=max_score)
-        if not insert_attempt(attempt):  # a second tab started one at the same moment: use it
+        attempt = _new_attempt(user, quiz, attempts, now, max_score)
+        if not insert_started_attempt(attempt, questions):  # a second tab started one at the same moment: use it
             return Attempt.objects.get(user=user, quiz_key=quiz.translation_key, status=AttemptStatus.IN_PROGRESS)
-        insert_attempt_questions(attempt.pk, questions)
     return attempt
+
+
+def _new_attempt(user, quiz, attempts, now, max_score):
+    """The unsaved attempt that follows `attempts`, its deadline from the quiz's time limit."""
+    limit = quiz.time_limit_minutes * float(getattr(user, "time_multiplier", 1) or 1)
+    return Attempt(user=user, quiz=quiz, quiz_key=quiz.translation_key,
+                   number=max((a.number for a in attempts), default=0) + 1,
+                   deadline=now + timedelta(minutes=limit) if limit else None, max_score=max_score)
 
 
 def _check_course_access(user, quiz):

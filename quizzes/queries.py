@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from taggit.models import Tag
@@ -30,8 +30,8 @@ from . import models
 
 __all__ = [
     "access_refusal", "attempt_for_grading", "can_start", "claim_grade", "quiz_page_state", "question_to_answer",
-    "quiz_grade", "store_answer", "attempts_at", "draw_candidates", "drawn_questions", "insert_attempt",
-    "insert_attempt_questions", "live_quiz",
+    "quiz_grade", "store_answer", "attempts_at", "draw_candidates", "drawn_questions", "insert_started_attempt",
+    "live_quiz",
 ]
 
 
@@ -422,15 +422,28 @@ def _attempts_sql():
     return _names(f"SELECT {fields} FROM {{attempts}} WHERE user_id = %s AND quiz_key = %s")
 
 
-def insert_attempt(attempt):
-    """Insert the unsaved `attempt` unless a unique constraint refuses it (another open attempt
-    at the quiz, or its number taken by a parallel start); whether it was inserted (it then
-    has its id). One statement: no savepoint to roll back to."""
+def insert_started_attempt(attempt, rows):
+    """Insert the unsaved `attempt` and its questions (`attempt_question_values` rows) unless a
+    unique constraint refuses the attempt (another open attempt at the quiz, or its number taken
+    by a parallel start); whether it was inserted (it then has its id). Both are written or
+    neither.
+
+    PostgreSQL takes both in one statement, the rows as one JSON parameter: no transaction to
+    begin and commit around it, and a short statement that psycopg splits once per process (the
+    multi-row VALUES, 160 parameters, was split and quoted again at every start)."""
     fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_attempt_sql(), values)
-        row = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_started_sql(), [*values, json.dumps(rows, ensure_ascii=False)])
+            row = cursor.fetchone()
+    else:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(_insert_attempt_sql(), values)
+            row = cursor.fetchone()
+            for start in range(0, len(rows) if row else 0, ROWS_PER_INSERT):
+                batch = rows[start:start + ROWS_PER_INSERT]
+                cursor.execute(_insert_questions_sql(len(batch)), [v for r in batch for v in (row[0], *r)])
     if row is None:
         return False
     attempt.pk = row[0]
@@ -446,37 +459,43 @@ def _insert_attempt_sql():
                   f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING id")
 
 
+@cache
+def _insert_started_sql():
+    """PostgreSQL: the attempt, and its questions from a JSON array of rows, in one statement
+    (a data-modifying WITH: all of it or, on any error, none)."""
+    qn = connection.ops.quote_name
+    columns = [models.AttemptQuestion._meta.get_field(name) for name in ATTEMPT_QUESTION_FIELDS]
+    names = ", ".join(qn(field.column) for field in columns)
+    typed = ", ".join(f"c{i} {field.db_type(connection)}" for i, field in enumerate(columns))
+    picked = ", ".join(f"r.c{i}" for i in range(len(columns)))
+    attempt_column = qn(models.AttemptQuestion._meta.get_field("attempt").column)
+    return _names(f"WITH a AS ({_insert_attempt_sql()}), q AS (INSERT INTO {{questions}} ({attempt_column}, {names})"
+                  f" SELECT a.id, {picked} FROM a, json_to_recordset(%s::json) AS r({typed})) SELECT id FROM a")
+
+
 ATTEMPT_QUESTION_FIELDS = ("position", "question", "question_key", "revision", "spec", "score", "manual")
 ROWS_PER_INSERT = 100  # 800 parameters, within every database's limit
 
 
 def attempt_question_values(*, position, question, question_key, revision, spec, score, manual):
-    """A question's row for `insert_attempt_questions` (`question` and `revision` as ids),
-    converted for the database as the fields would: done before the write transaction, so
-    the lock is not held while 20 frozen specs are encoded."""
-    key_field, spec_field, score_field = _converted_fields()
+    """A question's row for `insert_started_attempt` (`question` and `revision` as ids),
+    converted for the database: done before the write transaction, so the lock is not held
+    while 20 frozen specs are encoded."""
+    if connection.vendor == "postgresql":  # an object of `_insert_started_sql`'s JSON array
+        return {f"c{i}": value for i, value in enumerate(
+            (position, question, str(question_key), revision, spec, None if score is None else str(score), manual))}
+    key_field, score_field = _converted_fields()
     # SQLite keeps JSON as text: UTF-8 rather than \uXXXX escapes makes a Chinese spec a third
     # smaller, and an exam start writes ~12 % fewer pages (the field's ORM writes stay escaped;
     # both are the same JSON)
-    encoded = json.dumps(spec, ensure_ascii=False) if connection.vendor == "sqlite" else spec_field.get_db_prep_save(
-        spec, connection)
     return [position, question, key_field.get_db_prep_save(question_key, connection), revision,
-            encoded, score_field.get_db_prep_save(score, connection), manual]
+            json.dumps(spec, ensure_ascii=False), score_field.get_db_prep_save(score, connection), manual]
 
 
 @cache
 def _converted_fields():
-    """The fields of an attempt's question whose values the database cannot take as they are."""
-    return tuple(models.AttemptQuestion._meta.get_field(name) for name in ("question_key", "spec", "score"))
-
-
-def insert_attempt_questions(attempt_id, rows):
-    """Insert an attempt's questions (`attempt_question_values` rows) in one statement per
-    ROWS_PER_INSERT."""
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            batch = rows[start:start + ROWS_PER_INSERT]
-            cursor.execute(_insert_questions_sql(len(batch)), [v for row in batch for v in (attempt_id, *row)])
+    """The fields of an attempt's question whose values SQLite cannot take as they are."""
+    return tuple(models.AttemptQuestion._meta.get_field(name) for name in ("question_key", "score"))
 
 
 @cache
