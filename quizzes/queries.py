@@ -470,7 +470,7 @@ def _insert_started_sql():
     picked = ", ".join(f"r.c{i}" for i in range(len(columns)))
     attempt_column = qn(models.AttemptQuestion._meta.get_field("attempt").column)
     return _names(f"WITH a AS ({_insert_attempt_sql()}), q AS (INSERT INTO {{questions}} ({attempt_column}, {names})"
-                  f" SELECT a.id, {picked} FROM a, json_to_recordset(%s::json) AS r({typed})) SELECT id FROM a")
+                  f" SELECT a.id, {picked} FROM a, jsonb_to_recordset(%s::jsonb) AS r({typed})) SELECT id FROM a")
 
 
 ATTEMPT_QUESTION_FIELDS = ("position", "question", "question_key", "revision", "spec", "score", "manual")
