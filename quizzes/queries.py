@@ -428,9 +428,9 @@ def insert_started_attempt(attempt, rows):
     by a parallel start); whether it was inserted (it then has its id). Both are written or
     neither.
 
-    PostgreSQL takes both in one statement, the rows as one JSON parameter: no transaction to
-    begin and commit around it, and a short statement that psycopg splits once per process (the
-    multi-row VALUES, 160 parameters, was split and quoted again at every start)."""
+    PostgreSQL takes both in one statement, the rows as one jsonb parameter: no transaction to
+    begin and commit around it, and one short statement to prepare (the multi-row VALUES, 160
+    parameters, was split and quoted again at every start)."""
     fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields]
     if connection.vendor == "postgresql":
@@ -462,7 +462,8 @@ def _insert_attempt_sql():
 @cache
 def _insert_started_sql():
     """PostgreSQL: the attempt, and its questions from a JSON array of rows, in one statement
-    (a data-modifying WITH: all of it or, on any error, none)."""
+    (a data-modifying WITH: all of it or, on any error, none). jsonb, not json: each frozen
+    question is parsed once, not as JSON and again as jsonb."""
     qn = connection.ops.quote_name
     columns = [models.AttemptQuestion._meta.get_field(name) for name in ATTEMPT_QUESTION_FIELDS]
     names = ", ".join(qn(field.column) for field in columns)
