@@ -431,8 +431,7 @@ def insert_started_attempt(attempt, rows):
     PostgreSQL takes both in one statement, the rows as one jsonb parameter: no transaction to
     begin and commit around it, and one short statement to prepare (the multi-row VALUES, 160
     parameters, was split and quoted again at every start)."""
-    fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields]
+    values = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in _attempt_insert_fields()]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_insert_started_sql(), [*values, json.dumps(rows, ensure_ascii=False)])
@@ -440,10 +439,8 @@ def insert_started_attempt(attempt, rows):
     else:
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             cursor.execute(_insert_attempt_sql(), values)
-            row = cursor.fetchone()
-            for start in range(0, len(rows) if row else 0, ROWS_PER_INSERT):
-                batch = rows[start:start + ROWS_PER_INSERT]
-                cursor.execute(_insert_questions_sql(len(batch)), [v for r in batch for v in (row[0], *r)])
+            if (row := cursor.fetchone()) is not None:
+                _insert_attempt_questions(cursor, row[0], rows)
     if row is None:
         return False
     attempt.pk = row[0]
@@ -451,10 +448,23 @@ def insert_started_attempt(attempt, rows):
     return True
 
 
+def _insert_attempt_questions(cursor, attempt_id, rows):
+    """SQLite: an attempt's questions in one statement per ROWS_PER_INSERT."""
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        batch = rows[start:start + ROWS_PER_INSERT]
+        cursor.execute(_insert_questions_sql(len(batch)), [v for row in batch for v in (attempt_id, *row)])
+
+
+@cache
+def _attempt_insert_fields():
+    """The attempt's columns an insert gives (all but the id), in the model's order."""
+    return [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
+
+
 @cache
 def _insert_attempt_sql():
     qn = connection.ops.quote_name
-    fields = [field for field in models.Attempt._meta.concrete_fields if not field.primary_key]
+    fields = _attempt_insert_fields()
     return _names(f"INSERT INTO {{attempts}} ({', '.join(qn(field.column) for field in fields)})"
                   f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING id")
 

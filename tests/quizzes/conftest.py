@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from wagtail.models import Locale
 
 from courses.models import CompletionRule
@@ -29,6 +30,13 @@ QUESTIONS = [
         {"text": "Retention", "match": "User growth"}, {"text": "Market share", "match": "Commercial"},
         {"text": "Satisfaction", "match": "Quality"}]},
 ]
+
+
+def indexes_of(model):
+    """{columns: unique} of every index on `model`'s table, as the database holds it."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {tuple(c["columns"]): bool(c["unique"]) for c in constraints.values() if c["index"] or c["unique"]}
 
 
 @dataclass

@@ -2,22 +2,16 @@
 the unique (attempt, position) index finds an attempt's questions, and what the revision link
 was for — nulled when a revision is deleted — still holds without one."""
 
-from django.db import connection
 from wagtail.models import Revision
 
 from courses import api as courses_api
 from quizzes import api
 from quizzes.models import Attempt, AttemptQuestion
-
-
-def _indexed_columns():
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, AttemptQuestion._meta.db_table)
-    return {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]}
+from tests.quizzes.conftest import indexes_of
 
 
 def test_only_the_unique_position_index_leads_with_the_attempt_and_none_is_on_the_revision(db):
-    indexed = _indexed_columns()
+    indexed = indexes_of(AttemptQuestion)
     assert ("attempt_id", "position") in indexed
     assert ("attempt_id",) not in indexed and ("revision_id",) not in indexed
     assert ("question_id",) in indexed  # a question with attempts is protected from deletion

@@ -2,22 +2,16 @@
 unique (user, skill) and the (skill, level) indexes lead with those columns, and what the
 foreign keys are for — a deleted person or skill takes its rows with it — still holds."""
 
-from django.db import connection
 from django.utils import timezone
 
 from content.models import Skill, SkillArea
 from quizzes.models import SkillMastery
 from tests.conftest import make_user
-
-
-def _indexes():
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, SkillMastery._meta.db_table)
-    return {tuple(c["columns"]): bool(c["unique"]) for c in constraints.values() if c["index"] or c["unique"]}
+from tests.quizzes.conftest import indexes_of
 
 
 def test_user_and_skill_are_found_through_the_indexes_that_lead_with_them(db):
-    indexes = _indexes()
+    indexes = indexes_of(SkillMastery)
     assert indexes[("user_id", "skill_id")] is True and ("skill_id", "level") in indexes
     assert ("user_id",) not in indexes and ("skill_id",) not in indexes
     assert ("updated_at",) in indexes  # HR's heatmap summary reads the newest change
